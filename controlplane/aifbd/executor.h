@@ -1,0 +1,119 @@
+/* executor.h: one interface that turns a run's plan into processes or jobs and reports on them.
+ *
+ * aifbd builds an exec_plan from a recipe and validated parameters (every argv element and
+ * environment value already expanded; nothing here goes through a shell) and hands it to the
+ * configured executor: local (exec_local.c: process groups on this machine), later slurm-rest and
+ * slurm-ssh. The reconciler calls poll() for each unfinished run on every tick and moves the run
+ * through its states from what poll() reports; cancel() asks for a stop and the following polls
+ * report its end. An executor keeps what it needs to find its processes or jobs again in the
+ * run's folder, so a restarted aifbd adopt()s them and carries on.
+ *
+ * One plan may be a whole benchmark (service, then client once the service is ready), a
+ * long-lived service alone, or a client alone against an existing service's endpoint. */
+#ifndef AIFB_EXECUTOR_H
+#define AIFB_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../common/err.h"
+
+/* One program to start: argv[0] is a name looked up in PATH (after the role's search_path) or a
+ * path. Both arrays are NULL-terminated; env entries are "KEY=VALUE" added to aifbd's
+ * environment. */
+typedef struct exec_cmd {
+    char **argv;
+    char **env;
+} exec_cmd;
+
+/* The service or the client part of a plan: setup commands run in order (each must exit 0),
+ * then main. The service's main is expected to run until stopped; the client's main ends and its
+ * exit status decides the run. */
+typedef struct exec_role {
+    exec_cmd *setup;
+    size_t nsetup;
+    exec_cmd main;
+    const char *user;          /* run as this user when aifbd runs as root; NULL: as aifbd */
+    const char *const *search; /* folders (globs allowed) searched before PATH; NULL-terminated
+                                  or NULL */
+    const char *workdir;       /* working folder; NULL: the run's folder */
+} exec_role;
+
+typedef enum exec_probe_kind { EXEC_PROBE_NONE, EXEC_PROBE_TCP, EXEC_PROBE_HTTP } exec_probe_kind;
+
+typedef struct exec_probe {
+    exec_probe_kind kind;
+    const char *host;     /* "127.0.0.1" */
+    int port;
+    const char *path;     /* HTTP: "/health"; any 2xx or 3xx answer counts as ready */
+    int timeout_ms;       /* give up (run FAILED) after this long; 0: 60000 */
+    int interval_ms;      /* between attempts; 0: 200 */
+} exec_probe;
+
+typedef struct exec_plan {
+    const char *id;  /* run id "r-..." or service id "s-..." */
+    const char *dir; /* the run's folder; exists, writable by aifbd */
+    bool has_service;
+    exec_role service;
+    exec_probe probe;
+    bool has_client;
+    exec_role client;
+    const char *endpoint; /* host:port of the service the client uses (own or existing) */
+} exec_plan;
+
+/* Where a plan stands, as poll() sees it. */
+typedef enum exec_phase {
+    EXEC_SUBMITTED, /* accepted, processes launching or job queued */
+    EXEC_STARTING,  /* service started, readiness probe not passed yet */
+    EXEC_RUNNING,   /* client running (for a service-only plan: service ready) */
+    EXEC_STOPPING,  /* tearing down after the client ended or a cancel */
+    EXEC_SUCCEEDED, /* final: client exited 0 (service-only plan: stopped on request) */
+    EXEC_FAILED,    /* final: see reason */
+    EXEC_CANCELLED, /* final: cancel() was called and everything is gone */
+} exec_phase;
+
+typedef struct exec_status {
+    exec_phase phase;
+    int exit_code;       /* client's exit status when it exited, else -1 */
+    char reason[512];    /* for people: "client exited with status 2 (see client.err)" */
+    char endpoint[256];  /* host:port of the ready service, once known */
+    char handles[256];   /* for people: "service pgid 1234, client pgid 1240" */
+} exec_status;
+
+typedef struct executor executor;
+
+typedef struct executor_ops {
+    const char *name; /* "local" */
+    /* Starts a plan. Fails with AIFB_EINVAL naming what is wrong (a program not found, a user
+     * that does not exist) before anything is started. The plan's memory is the caller's. */
+    aifb_code (*submit)(executor *ex, const exec_plan *plan, aifb_err *err);
+    /* Takes back a plan that was submitted before aifbd restarted, from what the executor left in
+     * dir. AIFB_ENOTFOUND when nothing there says it was ever started. */
+    aifb_code (*adopt)(executor *ex, const exec_plan *plan, aifb_err *err);
+    /* Advances a plan (probes, starts the client once the service is ready, reaps) and reports
+     * where it stands. Never blocks for long. */
+    aifb_code (*poll)(executor *ex, const char *id, exec_status *st, aifb_err *err);
+    /* Asks a plan to stop: SIGTERM, then SIGKILL after the grace period, to every process.
+     * Returns at once; poll() reports EXEC_CANCELLED once all is gone. */
+    aifb_code (*cancel)(executor *ex, const char *id, aifb_err *err);
+    /* Forgets a plan in a final phase (frees what the executor holds for it). */
+    void (*forget)(executor *ex, const char *id);
+    /* Path of one of a plan's output files: stream is "service.out", "service.err",
+     * "client.out" or "client.err". */
+    aifb_code (*log_path)(executor *ex, const char *id, const char *stream, char *out,
+                          size_t outlen, aifb_err *err);
+    /* Stops every process this executor started and waits until they are gone (aifbd's own
+     * clean shutdown). */
+    void (*shutdown)(executor *ex);
+    void (*free)(executor *ex);
+} executor_ops;
+
+struct executor {
+    const executor_ops *ops;
+    void *impl;
+};
+
+/* The local executor. grace_ms: how long after SIGTERM before SIGKILL (0: 5000). */
+aifb_code exec_local_new(int grace_ms, executor **out, aifb_err *err);
+
+#endif
