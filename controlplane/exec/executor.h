@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 
 /* One program to start: argv[0] is a name looked up in PATH (after the role's search_path) or a
  * path. Both arrays are NULL-terminated; env entries are "KEY=VALUE" added to aifbd's
