@@ -32,7 +32,10 @@ void aifb_err_prefix(aifb_err *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* Truncation is fine here: the start of a message says the most. */
+    int n = snprintf(err->msg, sizeof err->msg, "%.200s: ", prefix);
+    if (n > 0 && (size_t)n < sizeof err->msg)
+        snprintf(err->msg + n, sizeof err->msg - (size_t)n, "%.300s", old);
 }
 
 void aifb_err_clear(aifb_err *err)
