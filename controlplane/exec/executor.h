@@ -36,16 +36,25 @@ typedef struct exec_role {
     const char *user;          /* run as this user when aifbd runs as root; NULL: as aifbd */
     const char *const *search; /* folders (globs allowed) searched before PATH; NULL-terminated
                                   or NULL */
-    const char *workdir;       /* working folder; NULL: the run's folder */
+    const char *workdir;       /* working folder, created by the executor (owned by user when
+                                  one is set); NULL: the run's folder */
 } exec_role;
 
-typedef enum exec_probe_kind { EXEC_PROBE_NONE, EXEC_PROBE_TCP, EXEC_PROBE_HTTP } exec_probe_kind;
+/* TCP: a connect succeeds. HTTP: a GET of path answers 2xx or 3xx. CMD: a command exits 0 (for
+ * servers that listen before they accept work, like PostgreSQL's pg_isready). */
+typedef enum exec_probe_kind {
+    EXEC_PROBE_NONE,
+    EXEC_PROBE_TCP,
+    EXEC_PROBE_HTTP,
+    EXEC_PROBE_CMD,
+} exec_probe_kind;
 
 typedef struct exec_probe {
     exec_probe_kind kind;
     const char *host;     /* "127.0.0.1" */
     int port;
     const char *path;     /* HTTP: "/health"; any 2xx or 3xx answer counts as ready */
+    exec_cmd cmd;         /* CMD: run (as aifbd) until it exits 0; each attempt at most 5 s */
     int timeout_ms;       /* give up (run FAILED) after this long; 0: 60000 */
     int interval_ms;      /* between attempts; 0: 200 */
 } exec_probe;

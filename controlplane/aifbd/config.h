@@ -1,0 +1,40 @@
+/* config.h: aifbd's settings, from embedded defaults, a config file, the environment and flags.
+ *
+ * Precedence, lowest first: the defaults below (enough to run with no arguments), the config file
+ * (--config FILE or $AIFB_CONFIG; YAML, one level of sections flattened to "section.key"), the
+ * environment (AIFB_*), then command-line flags. Secrets (the token) are held here and never
+ * printed: config_describe() shows "(set)" instead. */
+#ifndef AIFBD_CONFIG_H
+#define AIFBD_CONFIG_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+typedef struct aifbd_config {
+    char *listen;      /* host:port or unix:PATH; default 127.0.0.1:50051 */
+    char *state_dir;   /* SQLite and run folders; default $XDG_STATE_HOME/aifb, root: /var/lib/aifb */
+    char *recipes_dir; /* default: first of <exe>/../share/aifb/recipes, <exe>/../../recipes */
+    char *executor;    /* local (default); slurm-rest and slurm-ssh come with the Slurm issue */
+    char *token;       /* bearer token required on every call when set (a secret) */
+    char *config_path; /* the file read, or NULL */
+    int workers;       /* RPC worker threads; default 2 */
+    int grace_ms;      /* SIGTERM to SIGKILL when stopping processes; default 5000 */
+    int tick_ms;       /* reconciler period; default 200 */
+    aifb_log_level log_level;
+    bool log_json;
+} aifbd_config;
+
+/* Fills cfg from defaults, file, environment and argv. Returns AIFB_OK, or an error naming the bad
+ * option or value. *exit_now is set (with AIFB_OK) for --help and --version, which print and ask
+ * main to exit 0. */
+aifb_code config_load(aifbd_config *cfg, int argc, char **argv, bool *exit_now, aifb_err *err);
+/* Checks what can only be checked with everything known: a listener that is not loopback or a
+ * unix socket needs a token; the executor is known. */
+aifb_code config_validate(const aifbd_config *cfg, aifb_err *err);
+/* One line for the log, with secrets masked. */
+void config_describe(const aifbd_config *cfg, char *out, size_t outlen);
+void config_free(aifbd_config *cfg);
+
+#endif

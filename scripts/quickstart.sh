@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The main job, for a fresh Debian 12 machine (as root) or any machine that has the packages:
+# installs what is missing, builds, starts aifbd with its embedded defaults (local executor, state
+# in /var/lib/aifb as root or ~/.local/state/aifb otherwise, listening on 127.0.0.1:50051), runs
+# the default benchmark end to end and prints its summary. aifbd keeps running afterwards so you
+# can go on with the aifb CLI; the script tells how to stop it.
+#
+#   scripts/quickstart.sh [RECIPE] [-p key=value]...     (default recipe: redis)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+recipe=${1:-redis}
+shift || true
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing missing packages"
+"$root/scripts/install-deps.sh"
+
+step "Building (build/bin)"
+"$root/scripts/build.sh" "$root/build" -DAIFB_TESTS=OFF
+
+bin=$root/build/bin
+export AIFB_SERVER=${AIFB_SERVER:-127.0.0.1:50051}
+if "$bin/aifb" info >/dev/null 2>&1; then
+  step "aifbd already answers on $AIFB_SERVER: using it"
+else
+  if [[ $(id -u) -eq 0 ]]; then state=/var/lib/aifb; else state=${XDG_STATE_HOME:-$HOME/.local/state}/aifb; fi
+  mkdir -p "$state"
+  step "Starting aifbd (state in $state, log in $state/aifbd.log)"
+  nohup "$bin/aifbd" >>"$state/aifbd.log" 2>&1 &
+  echo $! >"$state/aifbd.pid"
+  for _ in $(seq 1 100); do
+    "$bin/aifb" info >/dev/null 2>&1 && break
+    if ! kill -0 "$(cat "$state/aifbd.pid")" 2>/dev/null; then
+      echo "aifbd exited at start; its log:" >&2
+      tail -n 20 "$state/aifbd.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  "$bin/aifb" info
+fi
+
+step "Running the '$recipe' benchmark"
+"$bin/aifb" run start "$recipe" "$@" --wait
+
+cat <<MSG
+
+Done. aifbd is still running on $AIFB_SERVER. Next:
+  $bin/aifb run list            the runs so far
+  $bin/aifb recipes list        what else can run
+  $bin/aifb run start postgres-pgbench --wait
+  kill \$(cat ${state:-/var/lib/aifb}/aifbd.pid)     stop aifbd (and everything it started)
+MSG
