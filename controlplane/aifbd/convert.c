@@ -114,3 +114,78 @@ kv *convert_params_in(Aifb__V1__StartRunRequest__ParamsEntry **entries, size_t n
     }
     return p;
 }
+
+Aifb__V1__RecipeSummary *convert_recipe_summary(const recipe *r)
+{
+    Aifb__V1__RecipeSummary *m = xmalloc(sizeof *m);
+    aifb__v1__recipe_summary__init(m);
+    m->name = dup0(r->name);
+    m->description = dup0(r->description);
+    m->kind = dup0(recipe_kind_name(r->kind));
+    m->has_service = r->service.role.present;
+    m->has_client = r->client.role.present;
+    return m;
+}
+
+static Aifb__V1__ParamSpec *convert_param(const recipe_param *p)
+{
+    Aifb__V1__ParamSpec *m = xmalloc(sizeof *m);
+    aifb__v1__param_spec__init(m);
+    m->name = dup0(p->name);
+    m->type = (Aifb__V1__ParamType)p->type;
+    m->default_value = dup0(p->default_value);
+    m->required = p->default_value == NULL;
+    m->has_min = p->has_min;
+    m->min = p->min;
+    m->has_max = p->has_max;
+    m->max = p->max;
+    if (p->nchoices) {
+        m->choices = xcalloc(p->nchoices, sizeof *m->choices);
+        for (size_t i = 0; i < p->nchoices; i++)
+            m->choices[i] = dup0(p->choices[i]);
+        m->n_choices = p->nchoices;
+    }
+    m->description = dup0(p->description);
+    m->unit = dup0(p->unit);
+    return m;
+}
+
+static char **argv_copy(const recipe_cmd *c, size_t *n)
+{
+    *n = c->argc;
+    if (!c->argc)
+        return NULL;
+    char **v = xcalloc(c->argc, sizeof *v);
+    for (size_t i = 0; i < c->argc; i++)
+        v[i] = dup0(c->argv[i]);
+    return v;
+}
+
+Aifb__V1__Recipe *convert_recipe(const recipe *r)
+{
+    Aifb__V1__Recipe *m = xmalloc(sizeof *m);
+    aifb__v1__recipe__init(m);
+    m->summary = convert_recipe_summary(r);
+    if (r->nparams) {
+        m->params = xcalloc(r->nparams, sizeof *m->params);
+        for (size_t i = 0; i < r->nparams; i++)
+            m->params[i] = convert_param(&r->params[i]);
+        m->n_params = r->nparams;
+    }
+    m->source_path = dup0(r->source_path);
+    if (r->service.role.present)
+        m->service_command = argv_copy(&r->service.role.command, &m->n_service_command);
+    if (r->client.role.present)
+        m->client_command = argv_copy(&r->client.role.command, &m->n_client_command);
+    const recipe_probe *p = &r->service.probe;
+    if (!r->service.role.present || p->type == RECIPE_PROBE_NONE) {
+        m->readiness = xstrdup("none");
+    } else if (p->type == RECIPE_PROBE_HTTP) {
+        abuf b = {0};
+        abuf_printf(&b, "http:%s", p->path ? p->path : "/");
+        m->readiness = abuf_take(&b);
+    } else {
+        m->readiness = xstrdup(recipe_probe_type_name(p->type));
+    }
+    return m;
+}

@@ -102,11 +102,11 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
     const recipe *r = aifbd_recipe(d, recipe_name, err);
     if (!r)
         return err->code;
-    if (!recipe_has_client(r))
+    if (!r->client.role.present)
         return aifb_err_set(err, AIFB_EINVAL,
                             "recipe '%s' has no client part: start it with StartService", r->name);
     bool own_service = !service_id || !*service_id;
-    if (own_service && !recipe_has_service(r))
+    if (own_service && !r->service.role.present)
         return aifb_err_set(err, AIFB_EINVAL,
                             "recipe '%s' has only a client: give the id of a READY service",
                             r->name);
@@ -118,7 +118,7 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
     char endpoint[300];
     aifb_code rc = AIFB_OK;
     if (own_service) {
-        int port = recipe_service_port(r);
+        int port = r->service.port;
         if (!port)
             rc = plan_pick_port(LOCAL_HOST, &port, err);
         snprintf(endpoint, sizeof endpoint, "%s:%d", LOCAL_HOST, port);
@@ -216,7 +216,7 @@ static void run_record_outcome(aifbd *d, const run_rec *r, const exec_status *st
     metric *m = NULL;
     size_t nm = 0;
     const recipe *rc = recipe_catalog_find(d->recipes, r->recipe);
-    const char *parser = rc ? recipe_summary_parser(rc) : NULL;
+    const char *parser = rc ? rc->client.summary : NULL;
     note[0] = '\0';
     if (parser && strcmp(parser, "none") && r->result_path && *r->result_path) {
         char *text = NULL;

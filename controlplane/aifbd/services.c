@@ -56,13 +56,13 @@ aifb_code services_start(aifbd *d, const char *recipe_name, const kv *params, si
     const recipe *r = aifbd_recipe(d, recipe_name, err);
     if (!r)
         return err->code;
-    if (!recipe_has_service(r))
+    if (!r->service.role.present)
         return aifb_err_set(err, AIFB_EINVAL, "recipe '%s' has no service part", r->name);
     kv *resolved = NULL;
     size_t nresolved = 0;
     if (recipe_resolve_params(r, params, nparams, &resolved, &nresolved, err))
         return err->code;
-    int port = recipe_service_port(r);
+    int port = r->service.port;
     if (!port && plan_pick_port(LOCAL_HOST, &port, err)) {
         kv_array_free(resolved, nresolved);
         return err->code;

@@ -139,6 +139,14 @@ aifb_code rpc_client_unary(rpc_client *c, const char *method, const ProtobufCMes
                            const ProtobufCMessageDescriptor *reply_desc,
                            ProtobufCMessage **reply, int timeout_ms, aifb_err *err);
 
+/* One unary call with the request and reply as raw bytes, for callers (and tests) that need to
+ * send what a typed call never would: bytes that do not decode, or no message at all
+ * (send_message false: the client half-closes without one). On AIFB_OK *reply is malloc'd
+ * (*reply_len bytes; the caller frees it); errors as for rpc_client_unary(). */
+aifb_code rpc_client_unary_raw(rpc_client *c, const char *method, const void *req, size_t req_len,
+                               bool send_message, uint8_t **reply, size_t *reply_len,
+                               int timeout_ms, aifb_err *err);
+
 /* Called for each message of a server stream; the message is freed after the call returns.
  * Return false to cancel the stream (the call then returns AIFB_OK). */
 typedef bool (*rpc_client_stream_fn)(void *user, const ProtobufCMessage *msg);

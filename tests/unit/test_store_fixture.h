@@ -20,7 +20,7 @@ static char fx_dir[256];
 static char fx_db[300];
 static store *fx_store;
 
-static void store_fixture_make_dir(void)
+static inline void store_fixture_make_dir(void)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(fx_dir, sizeof fx_dir, "%s/aifb-store-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -29,27 +29,27 @@ static void store_fixture_make_dir(void)
 }
 
 /* Opens fx_db into fx_store, failing the test with the store's message when it cannot. */
-static void store_fixture_open(void)
+static inline void store_fixture_open(void)
 {
     aifb_err err = {0};
     aifb_code rc = store_open(fx_db, &fx_store, &err);
     cr_assert_eq(rc, AIFB_OK, "store_open: %s", err.msg);
 }
 
-static void store_fixture_reopen(void)
+static inline void store_fixture_reopen(void)
 {
     store_close(fx_store);
     fx_store = NULL;
     store_fixture_open();
 }
 
-static void store_fixture_setup(void)
+static inline void store_fixture_setup(void)
 {
     store_fixture_make_dir();
     store_fixture_open();
 }
 
-static void store_fixture_remove_dir(void)
+static inline void store_fixture_remove_dir(void)
 {
     DIR *d = opendir(fx_dir);
     if (!d)
@@ -66,7 +66,7 @@ static void store_fixture_remove_dir(void)
     rmdir(fx_dir);
 }
 
-static void store_fixture_teardown(void)
+static inline void store_fixture_teardown(void)
 {
     store_close(fx_store);
     fx_store = NULL;
@@ -74,7 +74,7 @@ static void store_fixture_teardown(void)
 }
 
 /* A run record of `recipe` with a fresh id and the given parameters (not copied). */
-static run_rec store_fixture_run(const char *recipe, kv *params, size_t nparams)
+static inline run_rec store_fixture_run(const char *recipe, kv *params, size_t nparams)
 {
     run_rec r = {0};
     aifb_id_new('r', r.id);
@@ -86,7 +86,7 @@ static run_rec store_fixture_run(const char *recipe, kv *params, size_t nparams)
 }
 
 /* Inserts a run of `recipe` and returns its id in id_out; fails the test on error. */
-static void store_fixture_insert_run(const char *recipe, char id_out[AIFB_ID_LEN + 1])
+static inline void store_fixture_insert_run(const char *recipe, char id_out[AIFB_ID_LEN + 1])
 {
     run_rec r = store_fixture_run(recipe, NULL, 0);
     aifb_err err = {0};
@@ -95,7 +95,7 @@ static void store_fixture_insert_run(const char *recipe, char id_out[AIFB_ID_LEN
     memcpy(id_out, r.id, AIFB_ID_LEN + 1);
 }
 
-static void store_fixture_insert_service(const char *recipe, char id_out[AIFB_ID_LEN + 1])
+static inline void store_fixture_insert_service(const char *recipe, char id_out[AIFB_ID_LEN + 1])
 {
     service_rec r = {0};
     aifb_id_new('s', r.id);
@@ -107,7 +107,7 @@ static void store_fixture_insert_service(const char *recipe, char id_out[AIFB_ID
 }
 
 /* Moves a run, failing the test with the store's message when refused. */
-static void store_fixture_move_run(const char *id, run_state to)
+static inline void store_fixture_move_run(const char *id, run_state to)
 {
     aifb_err err = {0};
     aifb_code rc = store_run_transition(fx_store, id, to, "test", NULL, &err);
