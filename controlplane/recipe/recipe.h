@@ -2,7 +2,7 @@
  * (the load tool) and which typed parameters a run may set.
  *
  * The parts, in the order aifbd uses them:
- *   recipe_catalog_load()    reads every recipes/*.yaml once at start (recipe_catalog.c);
+ *   recipe_catalog_load()    reads every recipe file of a folder once at start
  *   recipe_parse()           turns one file's YAML into a `recipe` and refuses anything
  *                            doubtful at load time: unknown keys, placeholders naming nothing,
  *                            defaults that break their own schema (recipe_yaml.c, recipe_schema.c);

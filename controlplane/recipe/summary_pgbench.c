@@ -55,19 +55,24 @@ static void parse_tps(const char *line, double *tps, int *rank)
 
 void summary_parse_pgbench(const char *text, size_t len, summary_acc *acc)
 {
+    enum { NLABELS = sizeof labels / sizeof labels[0] };
     char line[LINE_BYTES];
     size_t pos = 0;
-    double tps = 0;
+    double tps = 0, values[NLABELS];
+    bool found[NLABELS] = {false};
     int tps_rank = 0;
     while (summary_next_line(text, len, &pos, line, sizeof line)) {
         parse_tps(line, &tps, &tps_rank);
-        for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        for (size_t i = 0; i < NLABELS; i++) {
             size_t plen = strlen(labels[i].prefix);
-            double v;
-            if (!strncmp(line, labels[i].prefix, plen) && leading_figure(line + plen, &v))
-                summary_add(acc, labels[i].metric, v, labels[i].unit);
+            if (!strncmp(line, labels[i].prefix, plen) && leading_figure(line + plen, &values[i]))
+                found[i] = true;
         }
     }
+    /* The headline figure first: it is what a list of runs shows. */
     if (tps_rank)
         summary_add(acc, "tps", tps, "tx/s");
+    for (size_t i = 0; i < NLABELS; i++)
+        if (found[i])
+            summary_add(acc, labels[i].metric, values[i], labels[i].unit);
 }

@@ -6,6 +6,7 @@
  * no handler runs inside gRPC's threads. */
 #include <arpa/inet.h>
 #include <grpc/grpc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
