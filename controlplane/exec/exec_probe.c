@@ -78,14 +78,22 @@ static void start_connect(exec_prober *p)
         attempt_failed(p, "cannot resolve the host: %s", gai_strerror(gai));
         return;
     }
-    p->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                   ai->ai_protocol);
+    /* A name like "localhost" may give ::1 and 127.0.0.1 while the service listens on one of
+     * them only: successive attempts take the addresses in turn. */
+    size_t count = 0;
+    for (struct addrinfo *a = ai; a; a = a->ai_next)
+        count++;
+    struct addrinfo *pick = ai;
+    for (size_t i = p->attempts++ % count; i > 0; i--)
+        pick = pick->ai_next;
+    p->fd = socket(pick->ai_family, pick->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                   pick->ai_protocol);
     if (p->fd < 0) {
         freeaddrinfo(ai);
         attempt_failed(p, "socket: %s", strerror(errno));
         return;
     }
-    int rc = connect(p->fd, ai->ai_addr, ai->ai_addrlen);
+    int rc = connect(p->fd, pick->ai_addr, pick->ai_addrlen);
     freeaddrinfo(ai);
     if (rc != 0 && errno != EINPROGRESS) {
         attempt_failed(p, "%s", strerror(errno));
@@ -105,8 +113,9 @@ static exec_probe_result send_request(exec_prober *p)
 {
     abuf req = {0};
     bool v6 = strchr(p->host, ':') != NULL;
-    abuf_printf(&req, "GET %s HTTP/1.0\r\nHost: %s%s%s:%d\r\nUser-Agent: aifb-probe\r\n"
-                      "Connection: close\r\n\r\n",
+    abuf_printf(&req,
+                "GET %s HTTP/1.0\r\nHost: %s%s%s:%d\r\nUser-Agent: aifb-probe\r\n"
+                "Connection: close\r\n\r\n",
                 p->path, v6 ? "[" : "", p->host, v6 ? "]" : "", p->port);
     ssize_t n = send(p->fd, req.p, req.len, MSG_NOSIGNAL);
     bool whole = n == (ssize_t)req.len;
@@ -174,21 +183,31 @@ static void start_command(exec_prober *p)
 {
     aifb_err err;
     if (exec_spawn_simple(&p->cmd, p->cwd, &p->child, &err) != AIFB_OK) {
-        attempt_failed(p, "%s", err.msg);
+        attempt_failed(p, "%.150s", err.msg);
         return;
     }
     p->stage = STAGE_COMMAND;
     p->attempt_end_ms = p->attempt_start_ms + PROBE_CMD_ATTEMPT_MS;
 }
 
+/* Kills what is left of the probe command's group (a probe has no business leaving processes
+ * behind) and reaps it: orphans of the group are our children, since aifbd is a subreaper. */
+static void end_command_group(pid_t pgid)
+{
+    kill(-pgid, SIGKILL);
+    for (;;) {
+        pid_t w = waitpid(-pgid, NULL, 0);
+        if (w < 0 && errno != EINTR)
+            break;
+    }
+}
+
 static void kill_command(exec_prober *p)
 {
     if (p->child <= 0)
         return;
-    kill(-p->child, SIGKILL);
     kill(p->child, SIGKILL);
-    while (waitpid(p->child, NULL, 0) < 0 && errno == EINTR)
-        ;
+    end_command_group(p->child);
     p->child = 0;
 }
 
@@ -198,6 +217,7 @@ static exec_probe_result check_command(exec_prober *p)
     pid_t w = waitpid(p->child, &ws, WNOHANG);
     if (w == 0)
         return EXEC_PROBE_PENDING;
+    end_command_group(p->child);
     p->child = 0;
     if (w > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
         return EXEC_PROBE_PASSED;
@@ -216,10 +236,17 @@ static exec_probe_result check_attempt(exec_prober *p, int64_t now_ms)
 {
     exec_probe_result r = EXEC_PROBE_PENDING;
     switch (p->stage) {
-    case STAGE_CONNECTING: r = check_connect(p); break;
-    case STAGE_READING: r = check_answer(p); break;
-    case STAGE_COMMAND: r = check_command(p); break;
-    default: break;
+    case STAGE_CONNECTING:
+        r = check_connect(p);
+        break;
+    case STAGE_READING:
+        r = check_answer(p);
+        break;
+    case STAGE_COMMAND:
+        r = check_command(p);
+        break;
+    default:
+        break;
     }
     if (r == EXEC_PROBE_PASSED) {
         exec_prober_abort(p);
@@ -228,8 +255,8 @@ static exec_probe_result check_attempt(exec_prober *p, int64_t now_ms)
     if (p->stage != STAGE_IDLE && now_ms >= p->attempt_end_ms) {
         bool cmd = p->stage == STAGE_COMMAND;
         exec_prober_abort(p);
-        attempt_failed(p, "%s", cmd ? "the probe command did not finish within 5 s"
-                                    : "no answer within 2 s");
+        attempt_failed(
+            p, "%s", cmd ? "the probe command did not finish within 5 s" : "no answer within 2 s");
     }
     return EXEC_PROBE_PENDING;
 }
@@ -259,12 +286,18 @@ void exec_prober_describe(const exec_prober *p, char *out, size_t outlen)
     char ep[300];
     exec_prober_endpoint(p, ep, sizeof ep);
     switch (p->kind) {
-    case EXEC_PROBE_TCP: snprintf(out, outlen, "tcp probe of %s", ep); break;
-    case EXEC_PROBE_HTTP: snprintf(out, outlen, "http probe of http://%s%s", ep, p->path); break;
+    case EXEC_PROBE_TCP:
+        snprintf(out, outlen, "tcp probe of %s", ep);
+        break;
+    case EXEC_PROBE_HTTP:
+        snprintf(out, outlen, "http probe of http://%s%s", ep, p->path);
+        break;
     case EXEC_PROBE_CMD:
         snprintf(out, outlen, "probe command %s", p->cmd.argv ? p->cmd.argv[0] : "?");
         break;
-    default: snprintf(out, outlen, "no probe"); break;
+    default:
+        snprintf(out, outlen, "no probe");
+        break;
     }
 }
 

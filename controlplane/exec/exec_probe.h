@@ -37,6 +37,7 @@ typedef struct exec_prober {
     int fd;
     pid_t child;
     int64_t attempt_start_ms, attempt_end_ms;
+    unsigned attempts; /* attempts made, to take a host's addresses in turn */
     char answer[64];
     size_t answer_len;
     char last_error[160]; /* why the last attempt failed, for the timeout message */

@@ -139,8 +139,7 @@ aifb_code exec_resolve_prog(const exec_cmd *cmd, const char *const *search, cons
             abuf_printf(&b, "%s/%s", cwd, name);
         if (!is_executable_file(b.p)) {
             abuf_free(&b);
-            return aifb_err_set(err, AIFB_EINVAL, "program '%s' not found or not executable",
-                                name);
+            return aifb_err_set(err, AIFB_EINVAL, "program '%s' not found or not executable", name);
         }
         path = abuf_take(&b);
     } else if (!find_in_globs(search, name, &path) &&

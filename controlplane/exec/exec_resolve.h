@@ -42,7 +42,7 @@ typedef struct exec_role_spec {
     size_t nsteps;
     size_t nsetup;
     exec_ident ident;
-    char *workdir; /* absolute; created by exec_resolve_workdir() */
+    char *workdir;    /* absolute; created by exec_resolve_workdir() */
     bool own_workdir; /* workdir was named by the plan (so it is chowned to the user) */
 } exec_role_spec;
 

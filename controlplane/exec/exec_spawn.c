@@ -284,8 +284,8 @@ static void supervise_begin(exec_launch *l, int sync_fd)
     sigprocmask(SIG_SETMASK, &none, NULL);
     safe_puts(sync_fd, "r");
     close(sync_fd);
-    if (redirect(0, "/dev/null", O_RDONLY) || redirect(1, l->out_path, O_WRONLY | O_CREAT |
-                                                       O_APPEND) ||
+    if (redirect(0, "/dev/null", O_RDONLY) ||
+        redirect(1, l->out_path, O_WRONLY | O_CREAT | O_APPEND) ||
         redirect(2, l->err_path, O_WRONLY | O_CREAT | O_APPEND)) {
         write_status(l, "start", 0, 126 << 8);
         _exit(126);
@@ -410,8 +410,8 @@ aifb_code exec_spawn_role(const exec_role_spec *spec, const char *dir, const cha
     return write_pidfile(dir, role, out, err);
 }
 
-aifb_code exec_pidfile_read(const char *dir, const char *role, exec_proc_id *out,
-                            int64_t *mtime_ms, aifb_err *err)
+aifb_code exec_pidfile_read(const char *dir, const char *role, exec_proc_id *out, int64_t *mtime_ms,
+                            aifb_err *err)
 {
     char *path = role_file(dir, role, ".pid");
     char *text = NULL;
@@ -419,8 +419,7 @@ aifb_code exec_pidfile_read(const char *dir, const char *role, exec_proc_id *out
     if (!rc) {
         int pgid = 0;
         if (sscanf(text, "%d %llu", &pgid, &out->starttime) != 2 || pgid <= 1)
-            rc = aifb_err_set(err, AIFB_EDATALOSS, "%s does not hold '<pgid> <start time>'",
-                              path);
+            rc = aifb_err_set(err, AIFB_EDATALOSS, "%s does not hold '<pgid> <start time>'", path);
         out->pgid = pgid;
     }
     struct stat st;
@@ -461,8 +460,9 @@ bool exec_proc_stat(pid_t pid, unsigned long long *starttime, char *state)
         char st = 0;
         unsigned long long start = 0;
         /* Fields 3..22 after ") ": state, then 18 numbers we skip, then the start time. */
-        ok = sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-                           "%*s %*s %*s %llu",
+        ok = sscanf(p + 1,
+                    " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                    "%*s %*s %*s %llu",
                     &st, &start) == 2;
         if (ok && starttime)
             *starttime = start;

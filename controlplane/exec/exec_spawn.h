@@ -46,8 +46,8 @@ aifb_code exec_spawn_simple(const exec_prog *prog, const char *cwd, pid_t *pid, 
 
 /* Reads <dir>/<role>.pid. AIFB_ENOTFOUND when there is none. mtime_ms (may be NULL) receives
  * the file's modification time, which is when the role was started. */
-aifb_code exec_pidfile_read(const char *dir, const char *role, exec_proc_id *out,
-                            int64_t *mtime_ms, aifb_err *err);
+aifb_code exec_pidfile_read(const char *dir, const char *role, exec_proc_id *out, int64_t *mtime_ms,
+                            aifb_err *err);
 
 /* Reads <dir>/<role>.status; false when it does not exist (yet) or cannot be parsed. */
 bool exec_status_read(const char *dir, const char *role, exec_role_end *out);

@@ -122,7 +122,18 @@ struct executor {
     void *impl;
 };
 
-/* The local executor. grace_ms: how long after SIGTERM before SIGKILL (0: 5000). */
+/* The local executor. grace_ms: how long after SIGTERM before SIGKILL (0: 5000).
+ *
+ * Each role runs under a supervisor process that leads its own process group; the run's folder
+ * gets <role>.out and .err (appended), <role>.pid ("<pgid> <start time>"), <role>.status (how
+ * the role ended: "main 0 exit 0 wstatus 0", "setup 1 exit 1 ...", numbered from 1) and
+ * service.ready ("host:port") once the probe passed. The client's environment has
+ * AIFB_ENDPOINT=<endpoint> when an endpoint is known. A probe of kind NONE counts as passed as
+ * soon as the service started. cancel() of a service-only plan whose service was ready ends
+ * SUCCEEDED ("service stopped on request"); any other cancel ends CANCELLED.
+ *
+ * The calling process becomes a child subreaper (prctl PR_SET_CHILD_SUBREAPER) so processes
+ * orphaned inside a plan's group are reaped by poll() rather than left as zombies. */
 aifb_code exec_local_new(int grace_ms, executor **out, aifb_err *err);
 
 #endif
