@@ -20,8 +20,8 @@
 /* run_moves[from] holds TO(to) for every allowed from -> to. */
 static const unsigned run_moves[] = {
     [RUN_PENDING] = TO(RUN_SUBMITTED) | TO(RUN_FAILED) | TO(RUN_CANCELLED),
-    [RUN_SUBMITTED] = TO(RUN_STARTING) | TO(RUN_RUNNING) | TO(RUN_STOPPING) | TO(RUN_FAILED) |
-                      TO(RUN_CANCELLED),
+    [RUN_SUBMITTED] =
+        TO(RUN_STARTING) | TO(RUN_RUNNING) | TO(RUN_STOPPING) | TO(RUN_FAILED) | TO(RUN_CANCELLED),
     [RUN_STARTING] = TO(RUN_RUNNING) | TO(RUN_STOPPING) | TO(RUN_FAILED) | TO(RUN_CANCELLED),
     [RUN_RUNNING] = TO(RUN_STOPPING) | TO(RUN_SUCCEEDED) | TO(RUN_FAILED) | TO(RUN_CANCELLED),
     [RUN_STOPPING] = TO(RUN_SUCCEEDED) | TO(RUN_FAILED) | TO(RUN_CANCELLED),
@@ -41,9 +41,9 @@ static const unsigned service_moves[] = {
 };
 
 static const char *const run_names[] = {
-    [RUN_PENDING] = "PENDING",     [RUN_SUBMITTED] = "SUBMITTED", [RUN_STARTING] = "STARTING",
-    [RUN_RUNNING] = "RUNNING",     [RUN_STOPPING] = "STOPPING",   [RUN_SUCCEEDED] = "SUCCEEDED",
-    [RUN_FAILED] = "FAILED",       [RUN_CANCELLED] = "CANCELLED",
+    [RUN_PENDING] = "PENDING", [RUN_SUBMITTED] = "SUBMITTED", [RUN_STARTING] = "STARTING",
+    [RUN_RUNNING] = "RUNNING", [RUN_STOPPING] = "STOPPING",   [RUN_SUCCEEDED] = "SUCCEEDED",
+    [RUN_FAILED] = "FAILED",   [RUN_CANCELLED] = "CANCELLED",
 };
 
 static const char *const service_names[] = {
@@ -122,6 +122,5 @@ bool service_state_is_final(service_state s)
 
 bool service_state_can_move(service_state from, service_state to)
 {
-    return service_state_valid(from) && service_state_valid(to) &&
-           (service_moves[from] & TO(to));
+    return service_state_valid(from) && service_state_valid(to) && (service_moves[from] & TO(to));
 }

@@ -1,8 +1,10 @@
 /* store.h: aifbd's state in SQLite: services, runs and the events of their state changes.
  *
- * One store is one database file opened by one process. Every function is safe to call from any
- * thread: a single connection sits behind a mutex, with its statements prepared once at open and
- * reset after each use. Every state change is checked against the state machine of run_state.h
+ * One store is one database file owned by one process: the connection holds the file locked
+ * exclusively while open, so a second aifbd on the same state is refused at open instead of
+ * reconciling the same runs twice. Every function is safe to call from any thread: the single
+ * connection sits behind a mutex, with its statements prepared once at open and reset after each
+ * use. Every state change is checked against the state machine of run_state.h
  * and stored together with its event in one transaction, so the event log and the records never
  * disagree. Lists page by an integer key (newest first) so a page costs the same on a store of
  * ten runs or of a million.
@@ -60,7 +62,8 @@ typedef struct event_rec {
     char *recipe;
 } event_rec;
 
-/* Free the contents of a record (not the record itself) and zero it, so freeing twice is harmless. */
+/* Free the contents of a record (not the record itself) and zero it, so freeing twice is harmless.
+ */
 void run_rec_free(run_rec *r);
 void service_rec_free(service_rec *s);
 void event_rec_free(event_rec *e);
@@ -74,7 +77,9 @@ void event_rec_array_free(event_rec *a, size_t n);
 /* Opens (creating if needed) the database at path: WAL, synchronous=NORMAL, foreign keys, a busy
  * timeout, and migrations up to the newest schema by PRAGMA user_version, each step in its own
  * transaction. A file that is not a database, or whose schema is newer than this build knows, is
- * refused with a message saying so, and the file is left untouched. The folder must exist. */
+ * refused with a message saying so, and the file is left untouched. A file another process holds
+ * open (another aifbd) is AIFB_EUNAVAILABLE "... in use by another process". The folder must
+ * exist. */
 aifb_code store_open(const char *path, store **out, aifb_err *err);
 /* Closes the database and frees s (NULL is fine). No call on s may be running or follow. */
 void store_close(store *s);

@@ -77,8 +77,19 @@ static const char *const store_migrations[] = {store_schema_v1};
 static const char *const store_stmt_sql[ST_COUNT] = {STORE_STATEMENTS(STORE_STMT_SQL)};
 #undef STORE_STMT_SQL
 
-/* Long enough to ride out another process's checkpoint, short enough that a stuck lock shows. */
-#define STORE_BUSY_TIMEOUT_MS 5000
+/* One process owns the database: the connection takes an exclusive lock on its first read and
+ * keeps it until closed. That is what the daemon's model needs anyway (two aifbd reconciling the
+ * same runs would submit jobs twice, so a second one is refused at open), and it is what makes
+ * reads cheap: in WAL mode without the lock every statement costs two fcntl() and an fstat() to
+ * coordinate with other processes, more than the lookup itself. With it, SQLite keeps the WAL
+ * index in memory and no -shm file exists. The database is memory-mapped (up to 256 MiB) so
+ * reading a page of rows copies nothing through read(). People inspect a live store through the
+ * API; the sqlite3 shell can open the file once aifbd has stopped. */
+#define STORE_ACCESS_PRAGMAS "PRAGMA locking_mode = EXCLUSIVE; PRAGMA mmap_size = 268435456"
+
+/* How long open waits for another process to release the file (a previous aifbd exiting)
+ * before saying it is in use. */
+#define STORE_BUSY_TIMEOUT_MS 2000
 
 void store_lock(store *s)
 {
@@ -106,11 +117,18 @@ aifb_code store_db_fail(store *s, aifb_err *err, int rc, const char *what)
     aifb_code code = AIFB_EINTERNAL;
     switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = AIFB_EUNAVAILABLE; break;
-    case SQLITE_FULL: code = AIFB_ERESOURCE; break;
+    case SQLITE_LOCKED:
+        code = AIFB_EUNAVAILABLE;
+        break;
+    case SQLITE_FULL:
+        code = AIFB_ERESOURCE;
+        break;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: code = AIFB_EDATALOSS; break;
-    default: break;
+    case SQLITE_NOTADB:
+        code = AIFB_EDATALOSS;
+        break;
+    default:
+        break;
     }
     return aifb_err_set(err, code, "%s: %s (database %s)", what, sqlite3_errmsg(s->db), s->path);
 }
@@ -127,6 +145,11 @@ static aifb_code store_exec_cached(store *s, store_stmt_id id, const char *what,
 aifb_code store_tx_begin(store *s, aifb_err *err)
 {
     return store_exec_cached(s, ST_BEGIN, "beginning a transaction", err);
+}
+
+aifb_code store_tx_begin_read(store *s, aifb_err *err)
+{
+    return store_exec_cached(s, ST_BEGIN_READ, "beginning a read transaction", err);
 }
 
 aifb_code store_tx_commit(store *s, aifb_err *err)
@@ -177,8 +200,12 @@ static aifb_code store_read_version(store *s, int *version, aifb_err *err)
     if (rc == SQLITE_ROW)
         return AIFB_OK;
     if ((rc & 0xff) == SQLITE_NOTADB)
-        return aifb_err_set(err, AIFB_EINVAL, "%s is not an SQLite database (%s); refusing to use it",
-                            s->path, sqlite3_errstr(rc));
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "%s is not an SQLite database (%s); refusing to use it", s->path,
+                            sqlite3_errstr(rc));
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return aifb_err_set(err, AIFB_EUNAVAILABLE,
+                            "database %s is in use by another process (another aifbd?)", s->path);
     return store_db_fail(s, err, rc, "reading the schema version");
 }
 
@@ -225,8 +252,9 @@ static aifb_code store_migrate(store *s, aifb_err *err)
                             "use a newer aifbd",
                             s->path, version, STORE_SCHEMA_NEWEST);
     /* Settings that write (WAL) come only after the file proved to be ours. */
-    rc = store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                       "PRAGMA foreign_keys = ON",
+    rc = store_exec(s,
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                    "PRAGMA foreign_keys = ON",
                     "configuring the database", err);
     for (int v = version + 1; rc == AIFB_OK && v <= STORE_SCHEMA_NEWEST; v++)
         rc = store_migrate_step(s, v, err);
@@ -273,7 +301,10 @@ static aifb_code store_open_db(store *s, aifb_err *err)
                             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-    aifb_code code = store_migrate(s, err);
+    /* Before the first read, or SQLite would already have set up shared-memory locking. */
+    aifb_code code = store_exec(s, STORE_ACCESS_PRAGMAS, "configuring the database", err);
+    if (code == AIFB_OK)
+        code = store_migrate(s, err);
     if (code == AIFB_OK)
         code = store_prepare_all(s, err);
     if (code == AIFB_OK)
@@ -289,7 +320,6 @@ aifb_code store_open(const char *path, store **out, aifb_err *err)
     store *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
     pthread_mutex_init(&s->mu, NULL);
-    s->tok = json_tokener_new();
     aifb_code rc = store_open_db(s, err);
     if (rc != AIFB_OK) {
         store_close(s);
@@ -306,8 +336,6 @@ void store_close(store *s)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
-    if (s->tok)
-        json_tokener_free(s->tok);
     pthread_mutex_destroy(&s->mu);
     free(s->path);
     free(s);

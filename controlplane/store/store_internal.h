@@ -1,14 +1,13 @@
 /* store_internal.h: what the store's files share and nobody else sees.
  *
  * store_db.c opens the database, runs migrations and owns the statement cache and transactions;
- * store_codec.c turns parameter and summary arrays into JSON text and back; store_subject.c holds
- * what runs and services have in common (events, state moves); store_runs.c, store_run_list.c,
- * store_services.c and store_events.c implement the public calls of store.h. Every function here expects the
- * caller to hold s->mu unless its comment says otherwise. */
+ * store_codec.c turns parameter and summary arrays into JSON text and back (it needs no lock);
+ * store_subject.c holds what runs and services have in common (events, state moves); store_runs.c,
+ * store_run_list.c, store_services.c and store_events.c implement the public calls of store.h.
+ * Every function here expects the caller to hold s->mu unless its comment says otherwise. */
 #ifndef AIFB_STORE_INTERNAL_H
 #define AIFB_STORE_INTERNAL_H
 
-#include <json-c/json.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -31,6 +30,7 @@
  * them from an index without touching the table; the rows are then read one by one by key. */
 #define STORE_STATEMENTS(X)                                                                        \
     X(ST_BEGIN, "BEGIN IMMEDIATE")                                                                 \
+    X(ST_BEGIN_READ, "BEGIN")                                                                      \
     X(ST_COMMIT, "COMMIT")                                                                         \
     X(ST_ROLLBACK, "ROLLBACK")                                                                     \
     X(ST_EVENT_INSERT, "INSERT INTO events (time_ms, kind, subject_id, from_state, to_state, "     \
@@ -76,8 +76,7 @@
     X(ST_SVC_LIST_ALL, "SELECT " SERVICE_COLS " FROM services ORDER BY k DESC")                    \
     X(ST_SVC_LIST_LIVE,                                                                            \
       "SELECT " SERVICE_COLS " FROM services WHERE ended_at_ms = 0 ORDER BY k DESC")               \
-    X(ST_SVC_UNFINISHED,                                                                           \
-      "SELECT " SERVICE_COLS " FROM services WHERE ended_at_ms = 0 ORDER BY k")
+    X(ST_SVC_UNFINISHED, "SELECT " SERVICE_COLS " FROM services WHERE ended_at_ms = 0 ORDER BY k")
 
 #define STORE_STMT_ENUM(name, sql) name,
 typedef enum store_stmt_id { STORE_STATEMENTS(STORE_STMT_ENUM) ST_COUNT } store_stmt_id;
@@ -87,7 +86,6 @@ struct store {
     sqlite3 *db;
     pthread_mutex_t mu;
     sqlite3_stmt *stmts[ST_COUNT];
-    json_tokener *tok; /* reused for every decode, under mu */
     _Atomic uint64_t last_seq;
     int version;
     char *path;
@@ -106,6 +104,9 @@ void store_stmt_done(sqlite3_stmt *st);
  * AIFB_EINTERNAL). Returns the code. */
 aifb_code store_db_fail(store *s, aifb_err *err, int rc, const char *what);
 aifb_code store_tx_begin(store *s, aifb_err *err);
+/* A read transaction: statements in it see one snapshot and share one lock check. End it with
+ * store_tx_commit. */
+aifb_code store_tx_begin_read(store *s, aifb_err *err);
 aifb_code store_tx_commit(store *s, aifb_err *err);
 void store_tx_rollback(store *s);
 /* Binds a C string as text without copying it (the caller keeps it alive until the step). NULL
@@ -123,16 +124,17 @@ char *store_params_encode(const kv *p, size_t n);
 /* JSON text of a summary: [["name",value,"unit"],...]; values round-trip bit for bit (NaN and
  * infinities as strings). Never NULL. */
 char *store_summary_encode(const metric *m, size_t n);
-/* Parse what the encoders wrote. On malformed text: AIFB_EDATALOSS naming `what`. */
-aifb_code store_params_decode(store *s, const char *json, const char *what, kv **out, size_t *n,
-                              aifb_err *err);
-aifb_code store_summary_decode(store *s, const char *json, const char *what, metric **out,
+/* Parse what the encoders wrote. On malformed text: AIFB_EDATALOSS naming the record
+ * ("run r-3fa09c1d22be: stored summary is not valid"). */
+aifb_code store_params_decode(const char *json, const char *noun, const char *id, kv **out,
+                              size_t *n, aifb_err *err);
+aifb_code store_summary_decode(const char *json, const char *noun, const char *id, metric **out,
                                size_t *n, aifb_err *err);
 
 /* ---- store_runs.c -------------------------------------------------------------------------- */
 
 /* Reads the current row of st (selected with RUN_COLS) into r; r is left zeroed on failure. */
-aifb_code store_run_from_row(store *s, sqlite3_stmt *st, run_rec *r, aifb_err *err);
+aifb_code store_run_from_row(sqlite3_stmt *st, run_rec *r, aifb_err *err);
 /* Steps st (parameters bound) and reads the one run it yields, then resets st; none is
  * AIFB_ENOTFOUND "run <what> not found". */
 aifb_code store_run_read_one(store *s, sqlite3_stmt *st, const char *what, run_rec *out,

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #define RUN_PAGE_DEFAULT 50
-#define RUN_PAGE_MAX 1000
-#define RUN_STATE_COUNT 8
+#define RUN_PAGE_MAX     1000
+#define RUN_STATE_COUNT  8
 
 /* Parses "k<positive decimal>" into *before; NULL or "" means from the newest. */
 static aifb_code store_run_parse_token(const char *token, int64_t *before, aifb_err *err)
@@ -155,12 +155,21 @@ aifb_code store_run_list(store *s, const run_filter *f, run_rec **out, size_t *n
     const char *recipe = f->recipe && *f->recipe ? f->recipe : NULL;
     key_list keys = {0};
     store_lock(s);
-    rc = store_run_page_keys(s, recipe, mask, before, page, &keys, err);
+    /* One snapshot for the whole page: keys and rows agree, and the lock is checked once. */
+    rc = store_tx_begin_read(s, err);
+    if (rc == AIFB_OK)
+        rc = store_run_page_keys(s, recipe, mask, before, page, &keys, err);
     bool more = keys.n > (size_t)page;
     size_t count = more ? (size_t)page : keys.n;
     if (rc == AIFB_OK)
         rc = store_run_read_keys(s, keys.k, count, out, err);
+    if (rc == AIFB_OK && (rc = store_tx_commit(s, err)) != AIFB_OK)
+        run_rec_array_free(*out, count);
+    else if (rc != AIFB_OK)
+        store_tx_rollback(s);
     store_unlock(s);
+    if (rc != AIFB_OK)
+        *out = NULL;
     if (rc == AIFB_OK) {
         *n = count;
         if (more) {

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void run_rec_free(run_rec *r)
 {
     if (!r)
@@ -36,7 +35,7 @@ void run_rec_array_free(run_rec *a, size_t n)
     free(a);
 }
 
-aifb_code store_run_from_row(store *s, sqlite3_stmt *st, run_rec *r, aifb_err *err)
+aifb_code store_run_from_row(sqlite3_stmt *st, run_rec *r, aifb_err *err)
 {
     memset(r, 0, sizeof *r);
     store_col_id(st, 0, r->id);
@@ -53,13 +52,11 @@ aifb_code store_run_from_row(store *s, sqlite3_stmt *st, run_rec *r, aifb_err *e
     r->endpoint = store_col_str(st, 12);
     r->handles = store_col_str(st, 13);
     r->exit_code = sqlite3_column_int(st, 15);
-    char what[AIFB_ID_LEN + 8];
-    snprintf(what, sizeof what, "run %s", r->id);
-    aifb_code rc = store_params_decode(s, (const char *)sqlite3_column_text(st, 3), what,
+    aifb_code rc = store_params_decode((const char *)sqlite3_column_text(st, 3), "run", r->id,
                                        &r->params, &r->nparams, err);
     if (rc == AIFB_OK)
-        rc = store_summary_decode(s, (const char *)sqlite3_column_text(st, 14), what, &r->summary,
-                                  &r->nsummary, err);
+        rc = store_summary_decode((const char *)sqlite3_column_text(st, 14), "run", r->id,
+                                  &r->summary, &r->nsummary, err);
     if (rc != AIFB_OK)
         run_rec_free(r);
     return rc;
@@ -183,12 +180,12 @@ aifb_code store_run_update(store *s, const char *id, const run_update *u, aifb_e
 /* ---- reads ----------------------------------------------------------------------------------- */
 
 aifb_code store_run_read_one(store *s, sqlite3_stmt *st, const char *what, run_rec *out,
-                                    aifb_err *err)
+                             aifb_err *err)
 {
     int rc = sqlite3_step(st);
     aifb_code code;
     if (rc == SQLITE_ROW)
-        code = store_run_from_row(s, st, out, err);
+        code = store_run_from_row(st, out, err);
     else if (rc == SQLITE_DONE)
         code = aifb_err_set(err, AIFB_ENOTFOUND, "run %s not found", what);
     else
@@ -222,7 +219,7 @@ static aifb_code store_run_read_all(store *s, sqlite3_stmt *st, run_rec **out, s
             cap = cap ? cap * 2 : 16;
             *out = xrealloc(*out, cap * sizeof **out);
         }
-        code = store_run_from_row(s, st, &(*out)[*n], err);
+        code = store_run_from_row(st, &(*out)[*n], err);
         if (code == AIFB_OK)
             (*n)++;
     }

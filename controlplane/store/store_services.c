@@ -30,7 +30,7 @@ void service_rec_array_free(service_rec *a, size_t n)
 }
 
 /* Reads a row selected with SERVICE_COLS. */
-static aifb_code store_service_from_row(store *s, sqlite3_stmt *st, service_rec *r, aifb_err *err)
+static aifb_code store_service_from_row(sqlite3_stmt *st, service_rec *r, aifb_err *err)
 {
     memset(r, 0, sizeof *r);
     store_col_id(st, 0, r->id);
@@ -44,9 +44,7 @@ static aifb_code store_service_from_row(store *s, sqlite3_stmt *st, service_rec 
     r->created_at_ms = sqlite3_column_int64(st, 9);
     r->updated_at_ms = sqlite3_column_int64(st, 10);
     r->ended_at_ms = sqlite3_column_int64(st, 11);
-    char what[AIFB_ID_LEN + 16];
-    snprintf(what, sizeof what, "service %s", r->id);
-    aifb_code rc = store_params_decode(s, (const char *)sqlite3_column_text(st, 3), what,
+    aifb_code rc = store_params_decode((const char *)sqlite3_column_text(st, 3), "service", r->id,
                                        &r->params, &r->nparams, err);
     if (rc != AIFB_OK)
         service_rec_free(r);
@@ -148,7 +146,7 @@ aifb_code store_service_get(store *s, const char *id, service_rec *out, aifb_err
     int rc = sqlite3_step(st);
     aifb_code code;
     if (rc == SQLITE_ROW)
-        code = store_service_from_row(s, st, out, err);
+        code = store_service_from_row(st, out, err);
     else if (rc == SQLITE_DONE)
         code = aifb_err_set(err, AIFB_ENOTFOUND, "service %s not found", id);
     else
@@ -174,7 +172,7 @@ static aifb_code store_service_read_all(store *s, store_stmt_id id, service_rec 
             cap = cap ? cap * 2 : 8;
             *out = xrealloc(*out, cap * sizeof **out);
         }
-        code = store_service_from_row(s, st, &(*out)[*n], err);
+        code = store_service_from_row(st, &(*out)[*n], err);
         if (code == AIFB_OK)
             (*n)++;
     }

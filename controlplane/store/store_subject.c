@@ -37,9 +37,9 @@ static bool service_final_int(int s)
     return service_state_is_final((service_state)s);
 }
 
-const store_subject store_subject_run = {"run",          EVENT_RUN_STATE, ST_RUN_STATE,
-                                         ST_RUN_SET_STATE, run_name_int,  run_move_int,
-                                         run_final_int};
+const store_subject store_subject_run = {
+    "run",        EVENT_RUN_STATE, ST_RUN_STATE, ST_RUN_SET_STATE,
+    run_name_int, run_move_int,    run_final_int};
 const store_subject store_subject_service = {
     "service",        EVENT_SERVICE_STATE, ST_SVC_STATE,     ST_SVC_SET_STATE,
     service_name_int, service_move_int,    service_final_int};
@@ -87,8 +87,8 @@ uint64_t store_last_seq(store *s)
 }
 
 /* Reads the row key, state and recipe of a subject. */
-static aifb_code store_subject_state(store *s, const store_subject *d, const char *id,
-                                     int64_t *key, int *state, char **recipe, aifb_err *err)
+static aifb_code store_subject_state(store *s, const store_subject *d, const char *id, int64_t *key,
+                                     int *state, char **recipe, aifb_err *err)
 {
     sqlite3_stmt *st = store_stmt(s, d->st_state);
     store_bind_str(st, 1, id);
@@ -120,8 +120,7 @@ static aifb_code store_subject_set_state(store *s, const store_subject *d, int64
 
 /* The body of a state move, inside an open transaction. */
 static aifb_code store_subject_move(store *s, const store_subject *d, const char *id, int to,
-                                    const char *reason, uint64_t *seq, event_rec *ev,
-                                    aifb_err *err)
+                                    const char *reason, uint64_t *seq, event_rec *ev, aifb_err *err)
 {
     int64_t key = 0;
     int from = 0;

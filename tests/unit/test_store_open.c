@@ -62,7 +62,8 @@ Test(store_open, a_new_file_gets_the_whole_schema_in_wal_mode, .init = store_fix
     const char *tables[] = {"runs", "services", "events"};
     for (size_t i = 0; i < 3; i++) {
         char sql[128];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema WHERE name = '%s'", tables[i]);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema WHERE name = '%s'",
+                 tables[i]);
         cr_assert_eq(raw_int(sql), 1, "table %s missing", tables[i]);
     }
     cr_assert_eq(raw_int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
@@ -185,4 +186,18 @@ Test(store_open, an_older_schema_is_migrated_forward_keeping_what_it_holds)
     cr_assert_eq(raw_int("SELECT count(*) FROM notes WHERE t = 'kept'"), 1);
     cr_assert_eq(raw_int("PRAGMA user_version"), 1);
     store_fixture_remove_dir();
+}
+
+Test(store_open, a_second_store_on_the_same_file_is_refused_while_the_first_is_open,
+     .init = store_fixture_setup, .fini = store_fixture_teardown)
+{
+    char id[AIFB_ID_LEN + 1];
+    store_fixture_insert_run("redis-bench", id);
+    aifb_err err = {0};
+    store *second = NULL;
+    cr_assert_eq(store_open(fx_db, &second, &err), AIFB_EUNAVAILABLE, "message: %s", err.msg);
+    cr_assert_null(second);
+    cr_assert(strstr(err.msg, "in use by another process"), "message: %s", err.msg);
+    cr_assert(strstr(err.msg, fx_db), "message: %s", err.msg);
+    store_fixture_move_run(id, RUN_SUBMITTED); /* the first is unharmed */
 }

@@ -20,15 +20,15 @@ static const char *const run_allowed[] = {
 };
 
 static const char *const service_allowed[] = {
-    "PENDING>STARTING", "PENDING>FAILED", "PENDING>STOPPED",  "STARTING>READY",
+    "PENDING>STARTING",  "PENDING>FAILED",  "PENDING>STOPPED",  "STARTING>READY",
     "STARTING>STOPPING", "STARTING>FAILED", "STARTING>STOPPED", "READY>STOPPING",
-    "READY>FAILED",     "READY>STOPPED",  "STOPPING>STOPPED", "STOPPING>FAILED",
+    "READY>FAILED",      "READY>STOPPED",   "STOPPING>STOPPED", "STOPPING>FAILED",
 };
 
-static const char *const run_names[] = {"",        "PENDING",  "SUBMITTED", "STARTING", "RUNNING",
-                                        "STOPPING", "SUCCEEDED", "FAILED",   "CANCELLED"};
-static const char *const service_names[] = {"",         "PENDING", "STARTING",
-                                            "READY",    "STOPPING", "STOPPED", "FAILED"};
+static const char *const run_names[] = {"",         "PENDING",   "SUBMITTED", "STARTING", "RUNNING",
+                                        "STOPPING", "SUCCEEDED", "FAILED",    "CANCELLED"};
+static const char *const service_names[] = {"",         "PENDING", "STARTING", "READY",
+                                            "STOPPING", "STOPPED", "FAILED"};
 
 static bool listed(const char *const *table, size_t n, const char *from, const char *to)
 {
@@ -94,8 +94,14 @@ Test(store_state, every_service_state_has_its_proto_name_and_parses_back_in_thre
 
 Test(store_state, words_that_are_not_states_do_not_parse_and_leave_the_output_alone)
 {
-    const char *bad[] = {"", "RUN_STATE_", "RUNNINGX", "RUN", "UNSPECIFIED", "RUN_STATE_READY",
-                         "SERVICE_STATE_RUNNING", " RUNNING"};
+    const char *bad[] = {"",
+                         "RUN_STATE_",
+                         "RUNNINGX",
+                         "RUN",
+                         "UNSPECIFIED",
+                         "RUN_STATE_READY",
+                         "SERVICE_STATE_RUNNING",
+                         " RUNNING"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         run_state r = RUN_RUNNING;
         cr_assert_not(run_state_parse(bad[i], &r), "\"%s\" parsed as a run state", bad[i]);
@@ -120,7 +126,7 @@ Test(store_state, exactly_succeeded_failed_cancelled_end_a_run_and_stopped_faile
                      service_names[s]);
 }
 
-/* ---- the pure matrices ------------------------------------------------------------------------ */
+/* ---- the pure matrices ----------------------------------------------------------------------- */
 
 Test(store_state, the_run_machine_allows_exactly_the_documented_moves)
 {
@@ -144,7 +150,7 @@ Test(store_state, the_service_machine_allows_exactly_the_documented_moves)
         }
 }
 
-/* ---- the matrices through the store ----------------------------------------------------------- */
+/* ---- the matrices through the store ---------------------------------------------------------- */
 
 /* Allowed paths from PENDING to each state, to put a fresh record there. */
 static const run_state run_paths[9][4] = {
@@ -171,8 +177,7 @@ static size_t events_of(const char *id, uint64_t after)
     event_rec *ev = NULL;
     size_t n = 0;
     aifb_err err = {0};
-    cr_assert_eq(store_events_after(fx_store, after, id, 0, &ev, &n, &err), AIFB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(store_events_after(fx_store, after, id, 0, &ev, &n, &err), AIFB_OK, "%s", err.msg);
     event_rec_array_free(ev, n);
     return n;
 }
@@ -191,8 +196,7 @@ static void check_run_cell(int from, int to)
     run_rec r;
     cr_assert_eq(store_run_get(fx_store, id, &r, NULL), AIFB_OK);
     if (run_expected(from, to)) {
-        cr_assert_eq(rc, AIFB_OK, "%s -> %s refused: %s", run_names[from], run_names[to],
-                     err.msg);
+        cr_assert_eq(rc, AIFB_OK, "%s -> %s refused: %s", run_names[from], run_names[to], err.msg);
         cr_assert_eq((int)r.state, to);
         cr_assert_eq(ev.seq, before + 1, "the move's event has seq %llu after %llu",
                      (unsigned long long)ev.seq, (unsigned long long)before);
@@ -231,8 +235,7 @@ static void check_service_cell(int from, int to)
     store_fixture_insert_service("vllm", id);
     aifb_err err = {0};
     for (int i = 0; i < 3 && service_paths[from][i]; i++)
-        cr_assert_eq(store_service_transition(fx_store, id, service_paths[from][i], "", NULL,
-                                              &err),
+        cr_assert_eq(store_service_transition(fx_store, id, service_paths[from][i], "", NULL, &err),
                      AIFB_OK, "%s", err.msg);
     uint64_t before = store_last_seq(fx_store);
     aifb_code rc = store_service_transition(fx_store, id, (service_state)to, "cell", NULL, &err);
