@@ -2,10 +2,11 @@
  * (the load tool) and which typed parameters a run may set.
  *
  * The parts, in the order aifbd uses them:
- *   recipe_catalog_load()    reads every recipe file of a folder once at start
+ *   recipe_catalog_load()    reads every recipe file of a folder at start (recipe_catalog.c);
  *   recipe_parse()           turns one file's YAML into a `recipe` and refuses anything
  *                            doubtful at load time: unknown keys, placeholders naming nothing,
- *                            defaults that break their own schema (recipe_yaml.c, recipe_schema.c);
+ *                            defaults that break their own schema (recipe_yaml.c, the
+ *                            parameters in recipe_schema.c, service and client in recipe_roles.c);
  *   recipe_resolve_params()  checks a run's values against the schema BEFORE anything runs and
  *                            returns every parameter in canonical text form (recipe_params.c);
  *   recipe_expand_argv()     substitutes ${name} placeholders into argv elements and env values,
@@ -52,23 +53,23 @@ typedef enum recipe_probe_type {
 /* Default and upper bound of a string parameter's max_length. The bound is Linux's limit on
  * one argv or environment string (MAX_ARG_STRLEN), since every value may end up in one. */
 #define RECIPE_STRING_MAX_DEFAULT 4096
-#define RECIPE_STRING_MAX_LIMIT 131072
+#define RECIPE_STRING_MAX_LIMIT   131072
 /* Default readiness timeout in seconds. */
 #define RECIPE_PROBE_TIMEOUT_DEFAULT 60
 
 typedef struct recipe_param {
-    char *name;              /* [a-z][a-z0-9_]*, unique in the recipe, not a builtin's name */
+    char *name; /* [a-z][a-z0-9_]*, unique in the recipe, not a builtin's name */
     recipe_param_type type;
-    char *default_value;     /* canonical text form; NULL means the caller must give a value */
-    bool has_min, has_max;   /* int and float only; inclusive */
-    double min, max;         /* the bounds as numbers (what the API shows) */
+    char *default_value;      /* canonical text form; NULL means the caller must give a value */
+    bool has_min, has_max;    /* int and float only; inclusive */
+    double min, max;          /* the bounds as numbers (what the API shows) */
     int64_t min_int, max_int; /* int parameters: the same bounds without rounding */
-    char **choices;          /* enum only: the allowed values, in file order */
+    char **choices;           /* enum only: the allowed values, in file order */
     size_t nchoices;
-    char *pattern;           /* string only: POSIX extended regex the whole value matches; or NULL */
-    size_t max_length;       /* string only: in bytes (RECIPE_STRING_MAX_DEFAULT when not given) */
-    char *description;       /* never NULL ("" when not given) */
-    char *unit;              /* never NULL ("" when not given) */
+    char *pattern;     /* string only: POSIX extended regex the whole value matches; or NULL */
+    size_t max_length; /* string only: in bytes (RECIPE_STRING_MAX_DEFAULT when not given) */
+    char *description; /* never NULL ("" when not given) */
+    char *unit;        /* never NULL ("" when not given) */
 } recipe_param;
 
 /* One command: argv templates, each element one argument whatever its placeholders expand to. */
@@ -79,38 +80,38 @@ typedef struct recipe_cmd {
 
 /* What the service and the client have in common: how to start a process. */
 typedef struct recipe_role {
-    bool present;         /* false: the recipe has no such part (all else empty) */
+    bool present; /* false: the recipe has no such part (all else empty) */
     recipe_cmd command;
-    recipe_cmd *setup;    /* run in order before command, each must exit 0 */
+    recipe_cmd *setup; /* run in order before command, each must exit 0 */
     size_t nsetup;
-    kv *env;              /* name = variable name, value = template; file order */
+    kv *env; /* name = variable name, value = template; file order */
     size_t nenv;
-    char *user;           /* run as this user when aifbd runs as root; NULL: unchanged */
-    char **search_path;   /* absolute folders (may hold globs) searched before PATH */
+    char *user;         /* run as this user when aifbd runs as root; NULL: unchanged */
+    char **search_path; /* absolute folders (may hold globs) searched before PATH */
     size_t nsearch_path;
 } recipe_role;
 
 typedef struct recipe_probe {
     recipe_probe_type type;
-    char *path;           /* http only: a template starting with '/'; else NULL */
-    recipe_cmd command;   /* cmd only; else argc 0 */
-    int timeout_s;        /* > 0 */
+    char *path;         /* http only: a template starting with '/'; else NULL */
+    recipe_cmd command; /* cmd only; else argc 0 */
+    int timeout_s;      /* > 0 */
 } recipe_probe;
 
 typedef struct recipe_service {
     recipe_role role;
-    int port;             /* 0: aifbd picks a free port ("auto"); else 1..65535 */
-    recipe_probe probe;   /* tcp with the default timeout when the file says nothing */
+    int port;           /* 0: aifbd picks a free port ("auto"); else 1..65535 */
+    recipe_probe probe; /* tcp with the default timeout when the file says nothing */
 } recipe_service;
 
 typedef struct recipe_client {
     recipe_role role;
-    char *summary;        /* a summary_parse() parser name; "none" when not given */
+    char *summary; /* a summary_parse() parser name; "none" when not given */
 } recipe_client;
 
 typedef struct recipe {
-    char *name;           /* [a-z][a-z0-9-]*; equals the file name without .yaml */
-    char *description;    /* never NULL */
+    char *name;        /* [a-z][a-z0-9-]*; equals the file name without .yaml */
+    char *description; /* never NULL */
     recipe_kind kind;
     char *source_path;    /* the file it came from (recipe_parse: the source_name given) */
     recipe_param *params; /* schema order = file order = form order in the UI */

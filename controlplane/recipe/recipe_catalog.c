@@ -50,7 +50,8 @@ aifb_code recipe_load_file(const char *path, recipe **out, aifb_err *err)
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t stem = yaml_stem_len(base);
     if (stem && (strlen(r->name) != stem || strncmp(r->name, base, stem))) {
-        aifb_err_set(err, AIFB_EINVAL, "%s: the recipe's name '%s' differs from the file name "
+        aifb_err_set(err, AIFB_EINVAL,
+                     "%s: the recipe's name '%s' differs from the file name "
                      "(rename the file to %s.yaml or the recipe to %.*s)",
                      path, r->name, r->name, (int)stem, base);
         recipe_free(r);

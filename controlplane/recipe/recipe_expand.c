@@ -40,8 +40,8 @@ static aifb_code tmpl_walk_name(const char *tmpl, size_t i, recipe_tmpl_visit vi
     if (end == start)
         return aifb_err_set(err, AIFB_EINVAL, "empty placeholder ${} at offset %zu", i);
     if (end - start > TMPL_NAME_MAX)
-        return aifb_err_set(err, AIFB_EINVAL, "placeholder name at offset %zu is longer than %d",
-                            i, TMPL_NAME_MAX);
+        return aifb_err_set(err, AIFB_EINVAL, "placeholder name at offset %zu is longer than %d", i,
+                            TMPL_NAME_MAX);
     *next = end + 1;
     return visit(ctx, true, tmpl + start, end - start, err);
 }

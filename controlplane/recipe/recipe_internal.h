@@ -22,7 +22,7 @@ typedef struct ry_ctx {
     yaml_document_t doc;
     const char *source; /* starts every message */
     aifb_err *err;
-    recipe *r;          /* being filled; its params are known before any template is checked */
+    recipe *r; /* being filled; its params are known before any template is checked */
 } ry_ctx;
 
 /* Sets c->err to "<source>:<line>:<col>: <message>" at node n (n may be NULL) and returns

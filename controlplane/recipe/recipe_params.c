@@ -135,8 +135,8 @@ static aifb_code check_int(const recipe_param *p, const char *v, char **canonica
     int64_t n;
     recipe_num_result r = recipe_parse_int64(v, &n);
     if (r == RECIPE_NUM_SYNTAX)
-        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not an integer",
-                            p->name, QUOTE_MAX, v, ellipsis(v));
+        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not an integer", p->name,
+                            QUOTE_MAX, v, ellipsis(v));
     if (r == RECIPE_NUM_RANGE)
         return aifb_err_set(err, AIFB_EINVAL,
                             "parameter '%s': %.*s%s is outside the 64-bit integer range", p->name,
@@ -153,14 +153,13 @@ static aifb_code check_int(const recipe_param *p, const char *v, char **canonica
     return AIFB_OK;
 }
 
-static aifb_code check_float(const recipe_param *p, const char *v, char **canonical,
-                             aifb_err *err)
+static aifb_code check_float(const recipe_param *p, const char *v, char **canonical, aifb_err *err)
 {
     double d;
     recipe_num_result r = recipe_parse_double(v, &d);
     if (r == RECIPE_NUM_SYNTAX)
-        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not a number",
-                            p->name, QUOTE_MAX, v, ellipsis(v));
+        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not a number", p->name,
+                            QUOTE_MAX, v, ellipsis(v));
     if (r == RECIPE_NUM_RANGE)
         return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not a finite number",
                             p->name, QUOTE_MAX, v, ellipsis(v));
@@ -168,13 +167,13 @@ static aifb_code check_float(const recipe_param *p, const char *v, char **canoni
     recipe_format_double(d, buf, sizeof buf);
     if (p->has_min && d < p->min) {
         recipe_format_double(p->min, bound, sizeof bound);
-        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': %s is below the minimum %s",
-                            p->name, buf, bound);
+        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': %s is below the minimum %s", p->name,
+                            buf, bound);
     }
     if (p->has_max && d > p->max) {
         recipe_format_double(p->max, bound, sizeof bound);
-        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': %s is above the maximum %s",
-                            p->name, buf, bound);
+        return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': %s is above the maximum %s", p->name,
+                            buf, bound);
     }
     *canonical = xstrdup(buf);
     return AIFB_OK;
@@ -207,8 +206,8 @@ static aifb_code check_enum(const recipe_param *p, const char *v, char **canonic
     abuf list = {0};
     for (size_t i = 0; i < p->nchoices; i++)
         abuf_printf(&list, "%s%s", i ? ", " : "", p->choices[i]);
-    aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not one of %s", p->name,
-                 QUOTE_MAX, v, ellipsis(v), list.p ? list.p : "(no choices)");
+    aifb_err_set(err, AIFB_EINVAL, "parameter '%s': '%.*s%s' is not one of %s", p->name, QUOTE_MAX,
+                 v, ellipsis(v), list.p ? list.p : "(no choices)");
     abuf_free(&list);
     return AIFB_EINVAL;
 }
@@ -231,8 +230,7 @@ static aifb_code pattern_matches(const recipe_param *p, const char *v, bool *mat
     return AIFB_OK;
 }
 
-static aifb_code check_string(const recipe_param *p, const char *v, char **canonical,
-                              aifb_err *err)
+static aifb_code check_string(const recipe_param *p, const char *v, char **canonical, aifb_err *err)
 {
     size_t len = strlen(v), bad;
     if (len > p->max_length)

@@ -152,8 +152,8 @@ static aifb_code parse_search_path(ry_ctx *c, const yaml_node_t *n, const char *
         if (dir[0] != '/')
             return ry_fail(c, it, "%s: '%.80s' is not an absolute folder", where, dir);
         if (strchr(dir, '$'))
-            return ry_fail(c, it, "%s: '%.80s' holds a '$': search paths are not templates",
-                           where, dir);
+            return ry_fail(c, it, "%s: '%.80s' holds a '$': search paths are not templates", where,
+                           dir);
     }
     return AIFB_OK;
 }
@@ -252,8 +252,8 @@ static aifb_code parse_probe(ry_ctx *c, const yaml_node_t *n, recipe_probe *p)
 
 static aifb_code parse_service(ry_ctx *c, const yaml_node_t *n, recipe_service *s)
 {
-    static const char *const keys[] = {"port", "user", "search_path", "setup", "command",
-                                       "env",  "probe", NULL};
+    static const char *const keys[] = {"port",    "user", "search_path", "setup",
+                                       "command", "env",  "probe",       NULL};
     aifb_code rc = ry_check_keys(c, n, "service", keys);
     if (rc || (rc = parse_role(c, n, "service", &s->role)))
         return rc;

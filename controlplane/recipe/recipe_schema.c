@@ -85,7 +85,8 @@ static aifb_code parse_type(ry_ctx *c, const yaml_node_t *item, recipe_param *p)
             return AIFB_OK;
         }
     }
-    return ry_fail(c, n, "parameter '%s': type '%.64s' is not one of string, int, float, bool, enum",
+    return ry_fail(c, n,
+                   "parameter '%s': type '%.64s' is not one of string, int, float, bool, enum",
                    p->name, s);
 }
 
@@ -106,9 +107,8 @@ static aifb_code refuse_foreign_keys(ry_ctx *c, const yaml_node_t *item, const r
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         yaml_node_t *n = ry_get(c, item, rules[i].key);
         if (n && !(rules[i].types & (1u << p->type)))
-            return ry_fail(c, n, "parameter '%s': '%s' is only for %s parameters, not %s",
-                           p->name, rules[i].key, rules[i].for_types,
-                           recipe_param_type_name(p->type));
+            return ry_fail(c, n, "parameter '%s': '%s' is only for %s parameters, not %s", p->name,
+                           rules[i].key, rules[i].for_types, recipe_param_type_name(p->type));
     }
     return AIFB_OK;
 }
@@ -123,8 +123,7 @@ static aifb_code parse_bound(ry_ctx *c, const yaml_node_t *n, recipe_param *p, c
         return rc;
     if (p->type == RECIPE_PARAM_INT) {
         if (recipe_parse_int64(s, i) != RECIPE_NUM_OK)
-            return ry_fail(c, n, "parameter '%s': %s '%.64s' is not an integer", p->name, which,
-                           s);
+            return ry_fail(c, n, "parameter '%s': %s '%.64s' is not an integer", p->name, which, s);
         *d = (double)*i;
     } else if (recipe_parse_double(s, d) != RECIPE_NUM_OK) {
         return ry_fail(c, n, "parameter '%s': %s '%.64s' is not a finite number", p->name, which,
@@ -168,8 +167,9 @@ static aifb_code check_pattern_compiles(ry_ctx *c, const yaml_node_t *n, const r
     }
     char why[128];
     regerror(rc, &re, why, sizeof why);
-    return ry_fail(c, n, "parameter '%s': pattern '%.80s' is not a valid extended regular "
-                         "expression: %s",
+    return ry_fail(c, n,
+                   "parameter '%s': pattern '%.80s' is not a valid extended regular "
+                   "expression: %s",
                    p->name, p->pattern, why);
 }
 
@@ -254,9 +254,9 @@ static aifb_code parse_default(ry_ctx *c, const yaml_node_t *item, recipe_param 
 
 static aifb_code parse_param(ry_ctx *c, const yaml_node_t *item, size_t idx, recipe_param *p)
 {
-    static const char *const keys[] = {"name",        "type", "default", "min",     "max",
-                                       "description", "unit", "pattern", "max_length",
-                                       "choices",     NULL};
+    static const char *const keys[] = {"name",       "type",        "default", "min",
+                                       "max",        "description", "unit",    "pattern",
+                                       "max_length", "choices",     NULL};
     char where[96];
     snprintf(where, sizeof where, "params[%zu]", idx);
     if (item->type != YAML_MAPPING_NODE)

@@ -179,8 +179,7 @@ typedef struct tmpl_check {
     char unknown[80]; /* the name that matched nothing, for the message */
 } tmpl_check;
 
-static aifb_code tmpl_check_name(void *vctx, bool is_name, const char *s, size_t len,
-                                 aifb_err *err)
+static aifb_code tmpl_check_name(void *vctx, bool is_name, const char *s, size_t len, aifb_err *err)
 {
     tmpl_check *t = vctx;
     if (!is_name)
@@ -214,8 +213,7 @@ aifb_code ry_check_template(ry_ctx *c, const yaml_node_t *n, const char *where, 
     return AIFB_EINVAL;
 }
 
-/* Refuses a graph in which a node is reachable twice (YAML aliases): the schema walk then never
- * meets a node twice, and a "billion laughs" document cannot make it work exponentially. */
+/* The state of ry_check_tree's walk. */
 typedef struct tree_walk {
     unsigned char *seen; /* by node id (1-based) */
     int *stack;
@@ -232,6 +230,8 @@ static aifb_code tree_push(ry_ctx *c, tree_walk *w, int id)
     return AIFB_OK;
 }
 
+/* Refuses a graph in which a node is reachable twice (YAML aliases): the schema walk then never
+ * meets a node twice, and a "billion laughs" document cannot make it work exponentially. */
 static aifb_code ry_check_tree(ry_ctx *c, yaml_node_t *root)
 {
     size_t nnodes = (size_t)(c->doc.nodes.top - c->doc.nodes.start);
@@ -307,8 +307,8 @@ static aifb_code check_kind_parts(ry_ctx *c, const yaml_node_t *root)
 
 static aifb_code parse_top(ry_ctx *c, const yaml_node_t *root)
 {
-    static const char *const keys[] = {"name",   "description", "kind", "params",
-                                       "service", "client",     NULL};
+    static const char *const keys[] = {"name",    "description", "kind", "params",
+                                       "service", "client",      NULL};
     aifb_code rc = ry_check_keys(c, root, "the recipe", keys);
     if (rc)
         return rc;

@@ -18,7 +18,7 @@
  *   "redis-benchmark-csv"  redis-benchmark --csv: per test "<test>_rps" (ops/s) and
  *                          "<test>_avg_latency_ms", min, p50, p95, p99, max (ms), the test name
  *                          lowercased, other characters as '_' (runs of them as one, none at the
- *                          ends): "LRANGE_100 (first 100 elements)" -> "lrange_100_first_100_elements";
+ *                          ends): "MSET (10 keys)" -> "mset_10_keys";
  *   "pgbench"              "tps" (tx/s, without initial connection time), "latency_average_ms",
  *                          "latency_stddev_ms", "transactions", "failed_transactions",
  *                          "initial_connection_time_ms" (each when printed);
