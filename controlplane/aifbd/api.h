@@ -5,6 +5,7 @@
 #define AIFBD_API_H
 
 #include "aifbd/daemon.h"
+#include "aifb/v1/controlplane.pb-c.h"
 #include "rpc/rpc.h"
 
 #define API_HANDLER(name)                                                                          \

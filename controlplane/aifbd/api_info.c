@@ -1,4 +1,5 @@
 /* api_info.c: GetInfo, ListRecipes, GetRecipe. */
+#include <stdio.h>
 #include <string.h>
 
 #include "aifbd/api.h"

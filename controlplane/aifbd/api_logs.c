@@ -1,5 +1,6 @@
 /* api_logs.c: the ReadLogs server stream: a run's or a service's output files, in chunks, and with
  * follow what is appended until the run or service has ended and the file is read to its end. */
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * WAITs and the RPC module asks again shortly. Reading from the store (not an in-memory queue)
  * makes resuming after a reconnect, replay and fan-out the same code, and a slow subscriber can
  * never make aifbd hold memory for it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

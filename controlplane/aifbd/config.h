@@ -8,6 +8,7 @@
 #define AIFBD_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/err.h"
 #include "common/log.h"

@@ -114,7 +114,7 @@ static aifb_code build_probe(plan_box *b, const plan_input *in, const char *endp
 {
     const recipe_probe *rp = &in->r->service.probe;
     exec_probe *p = &b->plan.probe;
-    p->host = in->host;
+    p->host = box_str(b, in->host);
     p->port = in->port;
     p->timeout_ms = rp->timeout_s * 1000;
     switch (rp->type) {

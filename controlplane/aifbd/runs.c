@@ -76,7 +76,7 @@ static aifb_code resolve_service_endpoint(aifbd *d, const char *service_id, char
 }
 
 /* The plan of a run from its stored record (used at start and again after a restart). */
-static aifb_code plan_for_run(aifbd *d, const recipe *r, const run_rec *run, exec_plan **plan,
+static aifb_code plan_for_run(const recipe *r, const run_rec *run, exec_plan **plan,
                               aifb_err *err)
 {
     char host[256];
@@ -149,7 +149,7 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
 
     /* Build the plan before storing anything: an expansion error is the caller's to fix. */
     exec_plan *plan = NULL;
-    if (plan_for_run(d, r, &run, &plan, err)) {
+    if (plan_for_run(r, &run, &plan, err)) {
         kv_array_free(resolved, nresolved);
         return err->code;
     }
@@ -277,7 +277,8 @@ void runs_advance(aifbd *d, const run_rec *stale)
         break;
     case EXEC_STOPPING:
         if (r.state != RUN_STOPPING)
-            move_run(d, &r, RUN_STOPPING, "client ended, stopping the service");
+            move_run(d, &r, RUN_STOPPING,
+                     st.reason[0] ? st.reason : "client ended, stopping the service");
         break;
     case EXEC_SUCCEEDED:
         run_record_outcome(d, &r, &st, note, sizeof note);
@@ -314,7 +315,7 @@ void runs_adopt(aifbd *d, const run_rec *r)
         goto out;
     }
     exec_plan *plan = NULL;
-    if (plan_for_run(d, rc, r, &plan, &err) || d->exec->ops->adopt(d->exec, plan, &err)) {
+    if (plan_for_run(rc, r, &plan, &err) || d->exec->ops->adopt(d->exec, plan, &err)) {
         char why[700];
         snprintf(why, sizeof why, "lost when aifbd restarted: %s", err.msg);
         move_run(d, r, RUN_FAILED, why);

@@ -125,8 +125,8 @@ static int compare_recipes(const void *a, const void *b)
 aifb_code recipe_catalog_load(const char *dir, recipe_catalog **out, aifb_err *err)
 {
     *out = NULL;
-    char **names;
-    size_t n;
+    char **names = NULL;
+    size_t n = 0;
     aifb_code rc = list_yaml_files(dir, &names, &n, err);
     if (rc)
         return rc;

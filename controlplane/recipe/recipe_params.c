@@ -250,7 +250,7 @@ static aifb_code check_string(const recipe_param *p, const char *v, char **canon
         return aifb_err_set(err, AIFB_EINVAL, "parameter '%s': not valid UTF-8 (at byte %zu)",
                             p->name, bad);
     if (p->pattern) {
-        bool match;
+        bool match = false;
         aifb_code rc = pattern_matches(p, v, &match, err);
         if (rc)
             return rc;
