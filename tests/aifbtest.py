@@ -80,10 +80,29 @@ class Daemon:
         self.proc.kill()
         self.proc.wait()
 
+    def sanitizer_reports(self):
+        """What AddressSanitizer, LeakSanitizer or UBSan said in aifbd's log (tests run the
+        sanitizer build): a report fails the test that owns this aifbd."""
+        text = self.log_all()
+        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+        return [line for line in text.splitlines() if any(m in line for m in marks)]
+
     def cleanup(self):
         self.stop()
+        reports = self.sanitizer_reports()
+        log = self.log()
         if self.own_state:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+        if reports:
+            raise AssertionError("sanitizer reports in aifbd's log:\n%s\n%s" % (
+                "\n".join(reports), log))
+
+    def log_all(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def log(self):
         try:
