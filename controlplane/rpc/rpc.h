@@ -8,6 +8,9 @@
  * (-> UNAUTHENTICATED), encoding replies, server streams and shutdown. Handlers see protobuf-c
  * messages and return aifb_code values, which are numbered like gRPC status codes.
  *
+ * Handlers (and open/next/close of streams) run on the worker threads, one call at a time per
+ * worker: they must not block for long; a stream with nothing to send returns RPC_NEXT_WAIT.
+ *
  * Memory: a handler's reply (and every message a stream's next() yields) is built on the heap
  * with malloc'd strings, arrays and sub-messages, and the module frees it with
  * protobuf_c_message_free_unpacked(msg, NULL) after sending. Request messages belong to the
@@ -99,34 +102,46 @@ typedef struct rpc_server_config {
     void *app;                /* handed to handlers as ctx->app */
 } rpc_server_config;
 
-/* Creates a server; nothing listens until rpc_server_start(). The config's strings are copied. */
+/* Creates a server; nothing listens until rpc_server_start(). The config's strings are copied.
+ * Initialises gRPC for its own use (counted), so it works with or without rpc_init(). */
 aifb_code rpc_server_new(const rpc_server_config *cfg, rpc_server **out, aifb_err *err);
 /* Adds rows to the method table (the rows must outlive the server). Before start only. */
 void rpc_server_add(rpc_server *s, const rpc_method *methods, size_t n);
-/* Binds the listener and starts the workers. Fails with a message naming the address. */
+/* Binds the listener and starts the workers. Fails with a message naming the address (also
+ * when another process already listens on it: the port is not shared), or naming a method
+ * path that is in the table twice. */
 aifb_code rpc_server_start(rpc_server *s, aifb_err *err);
 /* The TCP port bound (useful with port 0); 0 for unix sockets. */
 int rpc_server_port(const rpc_server *s);
 /* Stops accepting calls, lets calls in flight finish for up to grace_ms, cancels the rest
- * (streams get close()), joins the workers. Safe to call once. */
+ * (streams get close()), joins the workers. A stream whose next() says WAIT during the stop
+ * ends at once with UNAVAILABLE "the server is shutting down" (so idle subscribers do not hold
+ * the stop for the whole grace); one still sending gets the grace. Safe to call more than once;
+ * rpc_server_free() calls it with no grace when it was not called. */
 void rpc_server_stop(rpc_server *s, int grace_ms);
 void rpc_server_free(rpc_server *s);
 
 /* grpc.health.v1.Health (Check, Watch). Registered services start SERVING; "" is the server as
- * a whole. rpc_server_stop() turns every status to NOT_SERVING first. */
+ * a whole. rpc_server_stop() turns every status to NOT_SERVING first. Before start (it adds
+ * methods). */
 void rpc_health_register(rpc_server *s);
-/* status: 1 SERVING, 2 NOT_SERVING (grpc.health.v1 numbering). */
+/* Adds the service or changes its status; any thread, any time (watchers see the change within
+ * one stream_poll_ms). status: 1 SERVING, 2 NOT_SERVING (grpc.health.v1 numbering). */
 void rpc_health_set(rpc_server *s, const char *service, int status);
 
 /* grpc.reflection.v1alpha and v1 ServerReflection from a serialized FileDescriptorSet (made at
- * build time with --include_imports). The bytes must outlive the server. */
+ * build time with --include_imports). The bytes must outlive the server. Before start (it adds
+ * methods). list_services names the services of the set that have methods in the server's
+ * table; a malformed set is refused with AIFB_EINVAL. */
 aifb_code rpc_reflection_register(rpc_server *s, const uint8_t *fdset, size_t len, aifb_err *err);
 
 /* ---- client ------------------------------------------------------------------------------ */
 
 typedef struct rpc_client rpc_client;
 
-/* target: host:port or unix:PATH. bearer_token (may be NULL) is sent with every call. */
+/* target: host:port or unix:PATH. bearer_token (may be NULL) is sent with every call. A client
+ * may be used from several threads at once (each call has its own completion queue). Like the
+ * server, it initialises gRPC for its own use. */
 aifb_code rpc_client_new(const char *target, const char *bearer_token, rpc_client **out,
                          aifb_err *err);
 void rpc_client_free(rpc_client *c);
@@ -136,8 +151,8 @@ void rpc_client_free(rpc_client *c);
  * and message, or AIFB_EUNAVAILABLE with a sentence naming the target when it cannot be reached.
  * timeout_ms <= 0: 30 s. */
 aifb_code rpc_client_unary(rpc_client *c, const char *method, const ProtobufCMessage *req,
-                           const ProtobufCMessageDescriptor *reply_desc,
-                           ProtobufCMessage **reply, int timeout_ms, aifb_err *err);
+                           const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply,
+                           int timeout_ms, aifb_err *err);
 
 /* One unary call with the request and reply as raw bytes, for callers (and tests) that need to
  * send what a typed call never would: bytes that do not decode, or no message at all
@@ -155,7 +170,6 @@ typedef bool (*rpc_client_stream_fn)(void *user, const ProtobufCMessage *msg);
  * passes (<= 0: no limit). Returns the final status like rpc_client_unary(). */
 aifb_code rpc_client_stream(rpc_client *c, const char *method, const ProtobufCMessage *req,
                             const ProtobufCMessageDescriptor *reply_desc,
-                            rpc_client_stream_fn on_msg, void *user, int timeout_ms,
-                            aifb_err *err);
+                            rpc_client_stream_fn on_msg, void *user, int timeout_ms, aifb_err *err);
 
 #endif

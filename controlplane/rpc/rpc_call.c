@@ -30,6 +30,7 @@
 
 static void call_pump(rpc_call *c);
 static void call_start_recv(rpc_call *c);
+static void call_free(rpc_call *c);
 
 static void tag_init(rpc_tag *t, rpc_tag_kind kind, rpc_call *c)
 {
@@ -41,6 +42,7 @@ void rpc_call_request(rpc_worker *w)
 {
     rpc_call *c = xcalloc(1, sizeof *c);
     c->worker = w;
+    atomic_fetch_add(&w->server->live_calls, 1);
     c->status_details = grpc_empty_slice();
     tag_init(&c->tag_new, RPC_TAG_NEW, c);
     tag_init(&c->tag_recv, RPC_TAG_RECV, c);
@@ -53,14 +55,23 @@ void rpc_call_request(rpc_worker *w)
                                                  &c->metadata, w->cq, w->cq, &c->tag_new);
     if (e != GRPC_CALL_OK) {
         log_error("rpc: cannot wait for calls (grpc_server_request_call error %d)", (int)e);
-        grpc_call_details_destroy(&c->details);
-        grpc_metadata_array_destroy(&c->metadata);
-        free(c);
+        call_free(c);
     }
+}
+
+/* The last slot to go wakes a rpc_server_stop() waiting for the queues to fall quiet. */
+static void call_slot_release(rpc_server *s)
+{
+    if (atomic_fetch_sub(&s->live_calls, 1) != 1)
+        return;
+    pthread_mutex_lock(&s->calls_mu);
+    pthread_cond_broadcast(&s->calls_done);
+    pthread_mutex_unlock(&s->calls_mu);
 }
 
 static void call_free(rpc_call *c)
 {
+    rpc_server *s = c->worker->server;
     if (c->req)
         protobuf_c_message_free_unpacked(c->req, NULL);
     if (c->recv_buf)
@@ -78,6 +89,7 @@ static void call_free(rpc_call *c)
         free(c->md_copies[i]);
     free(c->md_copies);
     free(c);
+    call_slot_release(s);
 }
 
 /* Starts a batch that counts as pending; a refused batch is logged and does not count. */
@@ -86,8 +98,8 @@ static void call_batch(rpc_call *c, const grpc_op *ops, size_t n, rpc_tag *tag)
     c->pending++;
     grpc_call_error e = grpc_call_start_batch(c->call, ops, n, tag, NULL);
     if (e != GRPC_CALL_OK) {
-        log_error("rpc: %s: gRPC refused a batch (error %d)",
-                  c->method ? c->method->path : "call", (int)e);
+        log_error("rpc: %s: gRPC refused a batch (error %d)", c->method ? c->method->path : "call",
+                  (int)e);
         c->pending--;
     }
 }
@@ -238,8 +250,8 @@ static bool reply_is_valid(rpc_call *c, ProtobufCMessage *reply, const char *who
         return false;
     }
     if (reply->descriptor != c->method->response) {
-        call_finish(c, AIFB_EINTERNAL, "%s of %s gave a %s instead of a %s", who,
-                    c->method->path, reply->descriptor->name, c->method->response->name);
+        call_finish(c, AIFB_EINTERNAL, "%s of %s gave a %s instead of a %s", who, c->method->path,
+                    reply->descriptor->name, c->method->response->name);
         protobuf_c_message_free_unpacked(reply, NULL);
         return false;
     }
@@ -321,8 +333,8 @@ static void call_begin(rpc_call *c)
     c->method = rpc_server_find(c->worker->server, (const char *)GRPC_SLICE_START_PTR(path),
                                 GRPC_SLICE_LENGTH(path));
     if (!c->method) {
-        call_finish(c, AIFB_EUNIMPLEMENTED, "unknown method %.*s",
-                    (int)GRPC_SLICE_LENGTH(path), (const char *)GRPC_SLICE_START_PTR(path));
+        call_finish(c, AIFB_EUNIMPLEMENTED, "unknown method %.*s", (int)GRPC_SLICE_LENGTH(path),
+                    (const char *)GRPC_SLICE_START_PTR(path));
         return;
     }
     ctx_init(c);
@@ -449,8 +461,8 @@ static void on_recv(rpc_call *c, bool success)
         return;
     }
     if (!bb) {
-        /* A bidi client half-closing after its requests is the normal end of the call. */
-        if (c->method->kind == RPC_BIDI && c->req)
+        /* A bidi client half-closing (after any number of requests) ends the call normally. */
+        if (c->method->kind == RPC_BIDI)
             call_finish(c, AIFB_OK, "%s", "");
         else
             call_finish(c, AIFB_EINVAL, "the call to %s carried no request message",

@@ -226,8 +226,8 @@ static uint8_t *message_pack(const ProtobufCMessage *msg, size_t *len)
 }
 
 aifb_code rpc_client_unary(rpc_client *c, const char *method, const ProtobufCMessage *req,
-                           const ProtobufCMessageDescriptor *reply_desc,
-                           ProtobufCMessage **reply, int timeout_ms, aifb_err *err)
+                           const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply,
+                           int timeout_ms, aifb_err *err)
 {
     *reply = NULL;
     size_t req_len, reply_len;
@@ -270,8 +270,9 @@ static aifb_code stream_receive(client_call *cc, const ProtobufCMessageDescripto
         if (!msg) {
             grpc_call_cancel(cc->call, NULL);
             *cancelled = true;
-            return aifb_err_set(err, AIFB_EINTERNAL, "a message of %s from %s does not decode as %s",
-                                cc->method, cc->client->target, reply_desc->name);
+            return aifb_err_set(err, AIFB_EINTERNAL,
+                                "a message of %s from %s does not decode as %s", cc->method,
+                                cc->client->target, reply_desc->name);
         }
         bool more = on_msg(user, msg);
         protobuf_c_message_free_unpacked(msg, NULL);
@@ -285,8 +286,7 @@ static aifb_code stream_receive(client_call *cc, const ProtobufCMessageDescripto
 
 aifb_code rpc_client_stream(rpc_client *c, const char *method, const ProtobufCMessage *req,
                             const ProtobufCMessageDescriptor *reply_desc,
-                            rpc_client_stream_fn on_msg, void *user, int timeout_ms,
-                            aifb_err *err)
+                            rpc_client_stream_fn on_msg, void *user, int timeout_ms, aifb_err *err)
 {
     client_call cc;
     client_call_start(&cc, c, method, timeout_ms);
@@ -327,8 +327,7 @@ aifb_code rpc_client_stream(rpc_client *c, const char *method, const ProtobufCMe
     if (status_started) {
         if (rc != AIFB_OK)
             grpc_call_cancel(cc.call, NULL);
-        grpc_completion_queue_pluck(cc.cq, &status_tag, gpr_inf_future(GPR_CLOCK_MONOTONIC),
-                                    NULL);
+        grpc_completion_queue_pluck(cc.cq, &status_tag, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     }
     if (rc == AIFB_OK && !cancelled)
         rc = client_call_status(&cc, err);

@@ -16,10 +16,10 @@
 typedef struct rpc_fd_file {
     const uint8_t *data; /* the FileDescriptorProto bytes, inside the set */
     size_t len;
-    char *name;          /* "aifb/v1/controlplane.proto" */
-    char **deps;         /* names of the files it imports */
+    char *name;  /* "aifb/v1/controlplane.proto" */
+    char **deps; /* names of the files it imports */
     size_t n_deps;
-    char **services;     /* fully qualified: "aifb.v1.ControlPlane" */
+    char **services; /* fully qualified: "aifb.v1.ControlPlane" */
     size_t n_services;
 } rpc_fd_file;
 

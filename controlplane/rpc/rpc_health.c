@@ -12,9 +12,9 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "rpc/rpc_internal.h"
 
-#define HEALTH_SERVING GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+#define HEALTH_SERVING     GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
 #define HEALTH_NOT_SERVING GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING
-#define HEALTH_SERVICE_UNKNOWN \
+#define HEALTH_SERVICE_UNKNOWN                                                                     \
     GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
 
 /* Caller holds health_mu. */

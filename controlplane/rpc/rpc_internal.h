@@ -50,10 +50,10 @@ struct rpc_call {
     grpc_call_details details;
     grpc_metadata_array metadata;
     rpc_tag tag_new, tag_recv, tag_send, tag_close, tag_status;
-    int pending;           /* batches started and not yet completed */
-    bool finishing;        /* the final status batch has been started */
-    bool initial_md_sent;  /* SEND_INITIAL_METADATA went out already */
-    int cancelled;         /* set by RECV_CLOSE_ON_SERVER */
+    int pending;          /* batches started and not yet completed */
+    bool finishing;       /* the final status batch has been started */
+    bool initial_md_sent; /* SEND_INITIAL_METADATA went out already */
+    int cancelled;        /* set by RECV_CLOSE_ON_SERVER */
     const rpc_method *method;
     grpc_byte_buffer *recv_buf;
     grpc_byte_buffer *send_buf;
@@ -61,12 +61,12 @@ struct rpc_call {
     ProtobufCMessage *req;
     rpc_ctx ctx;
     void *stream_state;
-    bool stream_open;      /* open() succeeded and close() has not been called yet */
-    char **md_copies;      /* NUL-terminated metadata values handed out by rpc_ctx_metadata */
+    bool stream_open; /* open() succeeded and close() has not been called yet */
+    char **md_copies; /* NUL-terminated metadata values handed out by rpc_ctx_metadata */
     size_t md_copies_n;
     rpc_call *wait_prev, *wait_next;
     bool waiting;
-    int64_t wake_ms;       /* CLOCK_MONOTONIC ms at which a waiting stream is pulled again */
+    int64_t wake_ms; /* CLOCK_MONOTONIC ms at which a waiting stream is pulled again */
 };
 
 typedef struct rpc_table_row {
@@ -97,6 +97,12 @@ struct rpc_server {
     rpc_worker *workers;
     bool started, stopped;
     atomic_bool stopping;
+    /* Call slots allocated and not yet freed (matched calls and outstanding request_call).
+     * gRPC's shutdown notification can come while calls are still finishing, so stop waits for
+     * this to reach zero before it shuts the worker queues down. */
+    atomic_long live_calls;
+    pthread_mutex_t calls_mu;
+    pthread_cond_t calls_done;
 
     pthread_mutex_t health_mu;
     rpc_health_entry *health;

@@ -3,15 +3,17 @@
  *
  * Signals are blocked before gRPC starts its threads, so they inherit the mask and the one
  * thread that calls rpc_wait_signal() receives SIGINT/SIGTERM/SIGHUP synchronously with sigwait;
- * no handler runs inside gRPC's threads. */
+ * no handler runs inside gRPC's threads. gRPC's own log lines are routed into common/log. */
 #include <arpa/inet.h>
 #include <grpc/grpc.h>
+#include <grpc/support/log.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/log.h"
 #include "rpc/rpc.h"
 
 static void stop_signals(sigset_t *set)
@@ -22,11 +24,21 @@ static void stop_signals(sigset_t *set)
     sigaddset(set, SIGHUP);
 }
 
+/* gRPC's own messages go through the project's log, so they share its format (text or JSON). */
+static void grpc_log_to_aifb(gpr_log_func_args *args)
+{
+    if (args->severity == GPR_LOG_SEVERITY_ERROR)
+        log_warn("grpc: %s", args->message);
+    else
+        log_debug("grpc: %s", args->message);
+}
+
 void rpc_init(void)
 {
     sigset_t set;
     stop_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    gpr_set_log_function(grpc_log_to_aifb);
     grpc_init();
 }
 

@@ -136,9 +136,9 @@ static void answer_query(const rpc_reflection *r, rpc_server *s, const refl_requ
         return;
     }
     case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION:
-        answer_error(resp, AIFB_ENOTFOUND, "extension of '%s' not found",
-                     req->file_containing_extension ? req->file_containing_extension->containing_type
-                                                    : "");
+        answer_error(
+            resp, AIFB_ENOTFOUND, "extension of '%s' not found",
+            req->file_containing_extension ? req->file_containing_extension->containing_type : "");
         return;
     case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE:
         answer_error(resp, AIFB_ENOTFOUND, "type '%s' has no extensions here",
@@ -169,7 +169,8 @@ static aifb_code reflection_v1(rpc_ctx *ctx, const ProtobufCMessage *req, Protob
 static aifb_code reflection_v1alpha(rpc_ctx *ctx, const ProtobufCMessage *req,
                                     ProtobufCMessage **reply, aifb_err *err)
 {
-    ProtobufCMessage *q = rpc_message_convert(req, &grpc__reflection__v1__server_reflection_request__descriptor);
+    ProtobufCMessage *q =
+        rpc_message_convert(req, &grpc__reflection__v1__server_reflection_request__descriptor);
     if (!q)
         return aifb_err_set(err, AIFB_EINTERNAL, "cannot read the v1alpha reflection request");
     ProtobufCMessage *answer = NULL;

@@ -19,7 +19,7 @@
 #include "rpc/rpc_internal.h"
 
 #define RPC_DEFAULT_WORKERS 2
-#define RPC_MAX_WORKERS 64
+#define RPC_MAX_WORKERS     64
 #define RPC_DEFAULT_POLL_MS 20
 
 static aifb_code server_config_check(const rpc_server_config *cfg, aifb_err *err)
@@ -52,7 +52,10 @@ aifb_code rpc_server_new(const rpc_server_config *cfg, rpc_server **out, aifb_er
     }
     s->is_unix = strncmp(cfg->listen, "unix:", 5) == 0;
     atomic_init(&s->stopping, false);
+    atomic_init(&s->live_calls, 0);
     pthread_mutex_init(&s->health_mu, NULL);
+    pthread_mutex_init(&s->calls_mu, NULL);
+    pthread_cond_init(&s->calls_done, NULL);
     /* gRPC counts its initialisations, so a server works whether or not rpc_init() ran. */
     grpc_init();
     *out = s;
@@ -199,9 +202,8 @@ aifb_code rpc_server_start(rpc_server *s, aifb_err *err)
     if (rc != AIFB_OK)
         return rc;
     /* Without this, Linux lets a second server bind the same port and share its traffic. */
-    grpc_arg no_reuse = {.type = GRPC_ARG_INTEGER,
-                         .key = (char *)GRPC_ARG_ALLOW_REUSEPORT,
-                         .value.integer = 0};
+    grpc_arg no_reuse = {
+        .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ALLOW_REUSEPORT, .value.integer = 0};
     grpc_channel_args args = {.num_args = 1, .args = &no_reuse};
     s->grpc = grpc_server_create(&args, NULL);
     s->workers = xcalloc((size_t)s->n_workers, sizeof *s->workers);
@@ -237,9 +239,9 @@ static void server_shutdown_calls(rpc_server *s, int grace_ms)
 {
     grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
     grpc_server_shutdown_and_notify(s->grpc, cq, s);
-    gpr_timespec grace = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                      gpr_time_from_millis(grace_ms > 0 ? grace_ms : 0,
-                                                           GPR_TIMESPAN));
+    gpr_timespec grace =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_millis(grace_ms > 0 ? grace_ms : 0, GPR_TIMESPAN));
     grpc_event ev = grpc_completion_queue_pluck(cq, s, grace, NULL);
     if (ev.type != GRPC_OP_COMPLETE) {
         grpc_server_cancel_all_calls(s->grpc);
@@ -248,6 +250,14 @@ static void server_shutdown_calls(rpc_server *s, int grace_ms)
     grpc_completion_queue_shutdown(cq);
     grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     grpc_completion_queue_destroy(cq);
+    /* The notification says the connections are gone, not that the workers are done with
+     * their calls: wait for every call slot to be freed, so no batch can reach a queue after
+     * it was shut down. Cancelling again reaches calls matched just before the end. */
+    grpc_server_cancel_all_calls(s->grpc);
+    pthread_mutex_lock(&s->calls_mu);
+    while (atomic_load(&s->live_calls) != 0)
+        pthread_cond_wait(&s->calls_done, &s->calls_mu);
+    pthread_mutex_unlock(&s->calls_mu);
 }
 
 void rpc_server_stop(rpc_server *s, int grace_ms)
@@ -280,6 +290,8 @@ void rpc_server_free(rpc_server *s)
     rpc_health_free(s);
     rpc_reflection_free(s->reflection);
     pthread_mutex_destroy(&s->health_mu);
+    pthread_mutex_destroy(&s->calls_mu);
+    pthread_cond_destroy(&s->calls_done);
     free(s);
     grpc_shutdown();
 }
