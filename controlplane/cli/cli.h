@@ -31,6 +31,7 @@ enum {
     CLI_EXIT_USAGE = 2,
     CLI_EXIT_OTHER = 3, /* the run was CANCELLED, or waiting ended without SUCCEEDED/FAILED */
     CLI_EXIT_INTERRUPTED = 130,
+    CLI_CONTINUE = -1, /* not an exit status: "carry on" from argument checks */
 };
 
 typedef enum { CLI_OUT_TABLE, CLI_OUT_JSON } cli_output;
@@ -96,6 +97,9 @@ int cli_print_help(cli_ctx *ctx, const struct cli_cmd *cmd);
 int cli_args_stop(cli_ctx *ctx, int arg);
 /* Reports an unexpected positional argument as a usage error. */
 int cli_extra_arg(cli_ctx *ctx, const char *arg);
+/* For commands without arguments of their own (they still take -o and -h): CLI_CONTINUE when
+ * there is nothing else, else the status to exit with (help printed, or a usage error). */
+int cli_expect_no_args(cli_ctx *ctx, int argc, char **argv);
 
 /* Runs the subcommand argv[1] of a group from its table; handles -h/--help and -o before the
  * subcommand's name, and reports an unknown one. argv[0] is the group's name. */
@@ -214,10 +218,15 @@ int cli_cmd_service(cli_ctx *ctx, int argc, char **argv);
 /* cmd_run_follow.c: the parts of the run group that follow a stream. */
 int cli_cmd_run_watch(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_run_logs(cli_ctx *ctx, int argc, char **argv);
-/* After a run ended: prints its summary (or the Run as JSON) and returns the exit status its
- * state means (0 SUCCEEDED, 1 FAILED, 3 otherwise). */
-int cli_report_run_end(cli_ctx *ctx, const Aifb__V1__Run *run);
-/* Follows a run to its end and reports it like cli_report_run_end(). */
-int cli_follow_run(cli_ctx *ctx, const Aifb__V1__Run *run, int64_t timeout_ms);
+/* Follows a run to its end (cli_wait) and fetches the ended record into *final (freed with
+ * protobuf_c_message_free_unpacked). Returns CLI_CONTINUE, or the exit status of a failure it
+ * already reported (3 when the timeout passed first). */
+int cli_follow_run(cli_ctx *ctx, const Aifb__V1__Run *run, int64_t timeout_ms,
+                   Aifb__V1__Run **final);
+/* Prints an ended run: the Run as JSON, or "<id> <STATE> in <duration> (<recipe>)", its reason
+ * and its summary metrics. */
+void cli_print_run_end(cli_ctx *ctx, const Aifb__V1__Run *run);
+/* The exit status a run's final state means: 0 SUCCEEDED, 1 FAILED, 3 anything else. */
+int cli_run_exit_status(const Aifb__V1__Run *run);
 
 #endif

@@ -142,6 +142,19 @@ int cli_extra_arg(cli_ctx *ctx, const char *arg)
     return cli_usage_error(ctx, "unexpected argument '%s'", arg);
 }
 
+int cli_expect_no_args(cli_ctx *ctx, int argc, char **argv)
+{
+    cli_args a;
+    cli_args_init(&a, argc, argv);
+    const char *value;
+    int r = cli_next_arg(ctx, &a, NULL, &value);
+    if (r == CLI_ARG_END)
+        return CLI_CONTINUE;
+    if (r == CLI_ARG_POSITIONAL)
+        return cli_extra_arg(ctx, value);
+    return cli_args_stop(ctx, r);
+}
+
 static const char common_options[] =
     "  -o, --output table|json   output format (default table)\n"
     "  -h, --help                this help\n";

@@ -1,3 +1,5 @@
+"""Fixtures shared by the integration and contract tests."""
+
 import os
 import sys
 
