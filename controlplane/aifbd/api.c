@@ -3,7 +3,9 @@
 
 #define CP "/aifb.v1.ControlPlane/"
 #define UNARY(m, fn, in, out)                                                                      \
-    {.path = CP m, .kind = RPC_UNARY, .request = &in, .response = &out, .unary = fn}
+    {                                                                                              \
+        .path = CP m, .kind = RPC_UNARY, .request = &in, .response = &out, .unary = fn             \
+    }
 
 static const rpc_method control_plane[] = {
     UNARY("GetInfo", api_get_info, aifb__v1__get_info_request__descriptor,

@@ -9,7 +9,7 @@
 #include "rpc/rpc.h"
 
 #define API_HANDLER(name)                                                                          \
-    aifb_code name(rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufCMessage **reply,          \
+    aifb_code name(rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufCMessage **reply,            \
                    aifb_err *err)
 
 API_HANDLER(api_get_info);
@@ -27,6 +27,9 @@ API_HANDLER(api_list_services);
 extern const rpc_stream_ops api_watch_ops;
 extern const rpc_stream_ops api_read_logs_ops;
 
-static inline aifbd *api_daemon(rpc_ctx *ctx) { return ctx->app; }
+static inline aifbd *api_daemon(rpc_ctx *ctx)
+{
+    return ctx->app;
+}
 
 #endif

@@ -13,8 +13,7 @@
 
 #define LOG_CHUNK (64 * 1024)
 
-static const char *const log_streams[] = {"client.out", "client.err", "service.out",
-                                          "service.err"};
+static const char *const log_streams[] = {"client.out", "client.err", "service.out", "service.err"};
 
 typedef struct logs_state {
     char id[AIFB_ID_LEN + 1];
@@ -87,8 +86,8 @@ static aifb_code logs_open(rpc_ctx *ctx, const ProtobufCMessage *req, void **sta
     free(dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && !(errno == ENOENT && in->follow))
-        return aifb_err_set(err, errno == ENOENT ? AIFB_ENOTFOUND : AIFB_EINTERNAL,
-                            "%s of %s: %s", stream, in->id,
+        return aifb_err_set(err, errno == ENOENT ? AIFB_ENOTFOUND : AIFB_EINTERNAL, "%s of %s: %s",
+                            stream, in->id,
                             errno == ENOENT ? "no such output (yet)" : strerror(errno));
     logs_state *l = xcalloc(1, sizeof *l);
     snprintf(l->id, sizeof l->id, "%s", in->id);
@@ -154,4 +153,5 @@ static void logs_close(rpc_ctx *ctx, void *state)
     free(l);
 }
 
-const rpc_stream_ops api_read_logs_ops = {.open = logs_open, .next = logs_next, .close = logs_close};
+const rpc_stream_ops api_read_logs_ops = {
+    .open = logs_open, .next = logs_next, .close = logs_close};

@@ -19,8 +19,8 @@ API_HANDLER(api_start_run)
     const Aifb__V1__StartRunRequest *in = (const void *)req;
     kv *params = convert_params_in(in->params, in->n_params);
     run_rec r;
-    aifb_code rc = runs_start(api_daemon(ctx), in->recipe, params, in->n_params, in->service_id,
-                              &r, err);
+    aifb_code rc =
+        runs_start(api_daemon(ctx), in->recipe, params, in->n_params, in->service_id, &r, err);
     free(params);
     return rc ? rc : reply_run(&r, reply);
 }

@@ -15,8 +15,8 @@ static aifb_code reply_service(service_rec *s, ProtobufCMessage **reply)
 static aifb_code check_service_id(const char *id, aifb_err *err)
 {
     if (!aifb_id_valid(id, 's'))
-        return aifb_err_set(err, AIFB_EINVAL,
-                            "'%.40s' is not a service id (s- and 12 hex digits)", id ? id : "");
+        return aifb_err_set(err, AIFB_EINVAL, "'%.40s' is not a service id (s- and 12 hex digits)",
+                            id ? id : "");
     return AIFB_OK;
 }
 
@@ -24,8 +24,8 @@ API_HANDLER(api_start_service)
 {
     const Aifb__V1__StartServiceRequest *in = (const void *)req;
     /* The two map entry types have the same layout (string key, string value). */
-    kv *params = convert_params_in((Aifb__V1__StartRunRequest__ParamsEntry **)in->params,
-                                   in->n_params);
+    kv *params =
+        convert_params_in((Aifb__V1__StartRunRequest__ParamsEntry **)in->params, in->n_params);
     service_rec s;
     aifb_code rc = services_start(api_daemon(ctx), in->recipe, params, in->n_params, &s, err);
     free(params);

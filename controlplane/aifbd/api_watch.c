@@ -22,8 +22,7 @@ typedef struct watch_state {
     size_t nbatch, next;
 } watch_state;
 
-static aifb_code watch_open(rpc_ctx *ctx, const ProtobufCMessage *req, void **state,
-                            aifb_err *err)
+static aifb_code watch_open(rpc_ctx *ctx, const ProtobufCMessage *req, void **state, aifb_err *err)
 {
     aifbd *d = api_daemon(ctx);
     const Aifb__V1__WatchRequest *in = (const void *)req;

@@ -21,8 +21,7 @@ static void set_str(char **slot, const char *v)
     *slot = xstrdup(v);
 }
 
-static aifb_code parse_int(const char *what, const char *v, int lo, int hi, int *out,
-                           aifb_err *err)
+static aifb_code parse_int(const char *what, const char *v, int lo, int hi, int *out, aifb_err *err)
 {
     char *end;
     errno = 0;
@@ -144,8 +143,8 @@ static aifb_code load_file(aifbd_config *cfg, const char *path, aifb_err *err)
             snprintf(src, sizeof src, "config %s:", path);
             rc = config_set(cfg, key, (const char *)v->data.scalar.value, src, err);
         } else {
-            rc = aifb_err_set(err, AIFB_EINVAL, "config %s: '%s' must be a single value", path,
-                              key);
+            rc =
+                aifb_err_set(err, AIFB_EINVAL, "config %s: '%s' must be a single value", path, key);
         }
     }
     yaml_document_delete(&doc);
@@ -157,10 +156,14 @@ static aifb_code load_file(aifbd_config *cfg, const char *path, aifb_err *err)
 static const struct {
     const char *env, *key;
 } env_names[] = {
-    {"AIFB_LISTEN", "listen"},       {"AIFB_STATE_DIR", "state_dir"},
-    {"AIFB_RECIPES_DIR", "recipes_dir"}, {"AIFB_EXECUTOR", "executor"},
-    {"AIFB_TOKEN", "token"},         {"AIFB_WORKERS", "workers"},
-    {"AIFB_GRACE_MS", "grace_ms"},   {"AIFB_LOG_LEVEL", "log_level"},
+    {"AIFB_LISTEN", "listen"},
+    {"AIFB_STATE_DIR", "state_dir"},
+    {"AIFB_RECIPES_DIR", "recipes_dir"},
+    {"AIFB_EXECUTOR", "executor"},
+    {"AIFB_TOKEN", "token"},
+    {"AIFB_WORKERS", "workers"},
+    {"AIFB_GRACE_MS", "grace_ms"},
+    {"AIFB_LOG_LEVEL", "log_level"},
     {"AIFB_LOG_FORMAT", "log_format"},
 };
 
@@ -191,7 +194,7 @@ static void usage(FILE *f)
 static const struct {
     const char *flag, *key;
 } flag_names[] = {
-    {"--listen", "listen"},   {"--state-dir", "state_dir"}, {"--recipes", "recipes_dir"},
+    {"--listen", "listen"},     {"--state-dir", "state_dir"}, {"--recipes", "recipes_dir"},
     {"--executor", "executor"}, {"--log-level", "log_level"}, {"--workers", "workers"},
 };
 

@@ -14,8 +14,8 @@
 #include "common/log.h"
 
 typedef struct aifbd_config {
-    char *listen;      /* host:port or unix:PATH; default 127.0.0.1:50051 */
-    char *state_dir;   /* SQLite and run folders; default $XDG_STATE_HOME/aifb, root: /var/lib/aifb */
+    char *listen;    /* host:port or unix:PATH; default 127.0.0.1:50051 */
+    char *state_dir; /* SQLite and run folders; default $XDG_STATE_HOME/aifb, root: /var/lib/aifb */
     char *recipes_dir; /* default: first of <exe>/../share/aifb/recipes, <exe>/../../recipes */
     char *executor;    /* local (default); slurm-rest and slurm-ssh come with the Slurm issue */
     char *token;       /* bearer token required on every call when set (a secret) */

@@ -6,7 +6,10 @@
 
 #include "common/util.h"
 
-static char *dup0(const char *s) { return xstrdup(s ? s : ""); }
+static char *dup0(const char *s)
+{
+    return xstrdup(s ? s : "");
+}
 
 static Aifb__V1__Param **params_out(const kv *p, size_t n)
 {

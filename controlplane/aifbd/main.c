@@ -21,10 +21,9 @@
 extern const uint8_t aifb_descriptor_set[];
 extern const size_t aifb_descriptor_set_len;
 
-static int fail(const char *what, const aifb_err *err)
+static void fail(const char *what, const aifb_err *err)
 {
     fprintf(stderr, "aifbd: %s: %s\n", what, err->msg);
-    return 1;
 }
 
 static aifb_code open_state(aifbd *d, aifb_err *err)
@@ -56,10 +55,8 @@ static aifb_code load_recipes(aifbd *d, aifb_err *err)
 
 static aifb_code open_api(aifbd *d, aifb_err *err)
 {
-    rpc_server_config rc = {.listen = d->cfg.listen,
-                            .workers = d->cfg.workers,
-                            .bearer_token = d->cfg.token,
-                            .app = d};
+    rpc_server_config rc = {
+        .listen = d->cfg.listen, .workers = d->cfg.workers, .bearer_token = d->cfg.token, .app = d};
     if (rpc_server_new(&rc, &d->rpc, err))
         return err->code;
     api_register(d, d->rpc);
@@ -73,12 +70,16 @@ int main(int argc, char **argv)
     static aifbd d;
     aifb_err err = {0};
     bool exit_now = false;
-    if (config_load(&d.cfg, argc, argv, &exit_now, &err) != AIFB_OK)
-        return fail("configuration", &err), 2;
-    if (exit_now)
+    if (config_load(&d.cfg, argc, argv, &exit_now, &err) != AIFB_OK ||
+        (!exit_now && config_validate(&d.cfg, &err) != AIFB_OK)) {
+        fail("configuration", &err);
+        config_free(&d.cfg);
+        return 2;
+    }
+    if (exit_now) {
+        config_free(&d.cfg);
         return 0;
-    if (config_validate(&d.cfg, &err) != AIFB_OK)
-        return fail("configuration", &err), 2;
+    }
     aifb_log_init(d.cfg.log_level, d.cfg.log_json);
     signal(SIGPIPE, SIG_IGN);
     rpc_init();

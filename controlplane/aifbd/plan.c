@@ -118,10 +118,18 @@ static aifb_code build_probe(plan_box *b, const plan_input *in, const char *endp
     p->port = in->port;
     p->timeout_ms = rp->timeout_s * 1000;
     switch (rp->type) {
-    case RECIPE_PROBE_NONE: p->kind = EXEC_PROBE_NONE; return AIFB_OK;
-    case RECIPE_PROBE_TCP: p->kind = EXEC_PROBE_TCP; return AIFB_OK;
-    case RECIPE_PROBE_HTTP: p->kind = EXEC_PROBE_HTTP; break;
-    case RECIPE_PROBE_CMD: p->kind = EXEC_PROBE_CMD; break;
+    case RECIPE_PROBE_NONE:
+        p->kind = EXEC_PROBE_NONE;
+        return AIFB_OK;
+    case RECIPE_PROBE_TCP:
+        p->kind = EXEC_PROBE_TCP;
+        return AIFB_OK;
+    case RECIPE_PROBE_HTTP:
+        p->kind = EXEC_PROBE_HTTP;
+        break;
+    case RECIPE_PROBE_CMD:
+        p->kind = EXEC_PROBE_CMD;
+        break;
     }
     char workdir[4200];
     snprintf(workdir, sizeof workdir, "%s/service", in->dir);

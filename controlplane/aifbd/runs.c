@@ -60,8 +60,7 @@ static aifb_code resolve_service_endpoint(aifbd *d, const char *service_id, char
                                           size_t len, aifb_err *err)
 {
     if (!aifb_id_valid(service_id, 's'))
-        return aifb_err_set(err, AIFB_EINVAL, "service_id '%.40s' is not a service id",
-                            service_id);
+        return aifb_err_set(err, AIFB_EINVAL, "service_id '%.40s' is not a service id", service_id);
     service_rec s;
     if (store_service_get(d->db, service_id, &s, err))
         return err->code;
@@ -76,8 +75,7 @@ static aifb_code resolve_service_endpoint(aifbd *d, const char *service_id, char
 }
 
 /* The plan of a run from its stored record (used at start and again after a restart). */
-static aifb_code plan_for_run(const recipe *r, const run_rec *run, exec_plan **plan,
-                              aifb_err *err)
+static aifb_code plan_for_run(const recipe *r, const run_rec *run, exec_plan **plan, aifb_err *err)
 {
     char host[256];
     int port = 0;

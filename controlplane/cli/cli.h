@@ -40,10 +40,10 @@ typedef struct cli_ctx {
     const char *server; /* host:port or unix:PATH */
     const char *token;  /* bearer token from AIFB_TOKEN, or NULL; never printed */
     cli_output output;
-    bool progress;      /* stderr is a terminal: show the live progress line */
-    rpc_client *client; /* connected on the first call */
-    char what[160];     /* the command being run, for error lines ("run start redis") */
-    char path[64];      /* the command words so far, for usage lines ("run start") */
+    bool progress;             /* stderr is a terminal: show the live progress line */
+    rpc_client *client;        /* connected on the first call */
+    char what[160];            /* the command being run, for error lines ("run start redis") */
+    char path[64];             /* the command words so far, for usage lines ("run start") */
     const struct cli_cmd *cmd; /* the row being run, for its --help */
 } cli_ctx;
 
@@ -108,8 +108,7 @@ int cli_dispatch(cli_ctx *ctx, const struct cli_cmd *group, const struct cli_cmd
 
 /* Parses an integer option value into *out within [min, max]; false (with the usage error
  * reported) otherwise. */
-bool cli_parse_long(cli_ctx *ctx, const char *opt, const char *text, long min, long max,
-                    long *out);
+bool cli_parse_long(cli_ctx *ctx, const char *opt, const char *text, long min, long max, long *out);
 
 /* Adds a "-p key=value" to the JSON object params, split at the first '=' only (values may
  * hold '='). False, with the usage error reported, on a missing '=' or a key given twice. */
@@ -140,7 +139,8 @@ bool cli_run_state_parse(const char *text, int *out);
 bool cli_run_state_is_final(const char *name);
 bool cli_service_state_is_final(const char *name);
 
-/* ---- cli_output.c: what the user sees --------------------------------------------------------- */
+/* ---- cli_output.c: what the user sees ---------------------------------------------------------
+ */
 
 /* Reports a failed call as one line on stderr and returns CLI_EXIT_FAILED:
  * "aifb: <ctx->what>: <CODE>: <message>", or for an unreachable aifbd
@@ -175,7 +175,8 @@ const char *cli_clock_text(int64_t ms, char *buf, size_t size);
 /* Prints a summary as "name  value unit" lines, names aligned. */
 void cli_print_metrics(Aifb__V1__Metric *const *metrics, size_t n, FILE *f);
 
-/* ---- cli_progress.c: the live line on stderr -------------------------------------------------- */
+/* ---- cli_progress.c: the live line on stderr --------------------------------------------------
+ */
 
 /* Starts showing "<id> <state> <mm:ss since since_ms> (<recipe>)", redrawn every second; does
  * nothing unless ctx->progress. */
@@ -190,14 +191,15 @@ void cli_progress_stop(void);
  * enough: one write(2), no locks). */
 void cli_progress_abandon(void);
 
-/* ---- cli_wait.c: following something to its end ------------------------------------------------ */
+/* ---- cli_wait.c: following something to its end ------------------------------------------------
+ */
 
 typedef struct cli_wait_spec {
-    const char *id;         /* "r-..." or "s-..." */
-    const char *recipe;     /* for the progress line */
-    int64_t since_ms;       /* epoch ms the progress clock counts from */
-    int64_t timeout_ms;     /* 0: wait as long as it takes */
-    bool is_service;        /* services end at READY, STOPPED or FAILED */
+    const char *id;          /* "r-..." or "s-..." */
+    const char *recipe;      /* for the progress line */
+    int64_t since_ms;        /* epoch ms the progress clock counts from */
+    int64_t timeout_ms;      /* 0: wait as long as it takes */
+    bool is_service;         /* services end at READY, STOPPED or FAILED */
     const char *start_state; /* the state already known, shown before the first event */
 } cli_wait_spec;
 
@@ -207,7 +209,8 @@ typedef struct cli_wait_spec {
 aifb_code cli_wait(cli_ctx *ctx, const cli_wait_spec *spec, char *final_state, size_t size,
                    aifb_err *err);
 
-/* ---- command groups --------------------------------------------------------------------------- */
+/* ---- command groups ---------------------------------------------------------------------------
+ */
 
 int cli_cmd_info(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_version(cli_ctx *ctx, int argc, char **argv);

@@ -155,9 +155,8 @@ int cli_expect_no_args(cli_ctx *ctx, int argc, char **argv)
     return cli_args_stop(ctx, r);
 }
 
-static const char common_options[] =
-    "  -o, --output table|json   output format (default table)\n"
-    "  -h, --help                this help\n";
+static const char common_options[] = "  -o, --output table|json   output format (default table)\n"
+                                     "  -h, --help                this help\n";
 
 int cli_print_help(cli_ctx *ctx, const struct cli_cmd *cmd)
 {
@@ -220,8 +219,7 @@ int cli_dispatch(cli_ctx *ctx, const struct cli_cmd *group, const struct cli_cmd
     return cli_usage_error(ctx, "unknown command '%s' (one of: %s)", name, names);
 }
 
-bool cli_parse_long(cli_ctx *ctx, const char *opt, const char *text, long min, long max,
-                    long *out)
+bool cli_parse_long(cli_ctx *ctx, const char *opt, const char *text, long min, long max, long *out)
 {
     char *end;
     errno = 0;

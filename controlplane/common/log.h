@@ -18,8 +18,8 @@ bool aifb_log_level_parse(const char *s, aifb_log_level *out);
 void aifb_log(aifb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) aifb_log(AIFB_LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) aifb_log(AIFB_LOG_INFO, __VA_ARGS__)
-#define log_warn(...) aifb_log(AIFB_LOG_WARN, __VA_ARGS__)
+#define log_info(...)  aifb_log(AIFB_LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  aifb_log(AIFB_LOG_WARN, __VA_ARGS__)
 #define log_error(...) aifb_log(AIFB_LOG_ERROR, __VA_ARGS__)
 
 #endif

@@ -13,9 +13,9 @@ typedef struct kv {
 } kv;
 
 typedef struct metric {
-    char *name;  /* snake_case, unit as suffix where there is one: "get_rps", "p99_latency_ms" */
+    char *name; /* snake_case, unit as suffix where there is one: "get_rps", "p99_latency_ms" */
     double value;
-    char *unit;  /* "ops/s", "ms", "count" */
+    char *unit; /* "ops/s", "ms", "count" */
 } metric;
 
 void kv_array_free(kv *a, size_t n);

@@ -111,9 +111,15 @@ void abuf_append(abuf *b, const void *data, size_t n)
     b->p[b->len] = '\0';
 }
 
-void abuf_puts(abuf *b, const char *s) { abuf_append(b, s, strlen(s)); }
+void abuf_puts(abuf *b, const char *s)
+{
+    abuf_append(b, s, strlen(s));
+}
 
-void abuf_putc(abuf *b, char c) { abuf_append(b, &c, 1); }
+void abuf_putc(abuf *b, char c)
+{
+    abuf_append(b, &c, 1);
+}
 
 void abuf_printf(abuf *b, const char *fmt, ...)
 {
@@ -135,11 +141,21 @@ void abuf_json_str(abuf *b, const char *s)
     abuf_putc(b, '"');
     for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
         switch (*c) {
-        case '"': abuf_puts(b, "\\\""); break;
-        case '\\': abuf_puts(b, "\\\\"); break;
-        case '\n': abuf_puts(b, "\\n"); break;
-        case '\r': abuf_puts(b, "\\r"); break;
-        case '\t': abuf_puts(b, "\\t"); break;
+        case '"':
+            abuf_puts(b, "\\\"");
+            break;
+        case '\\':
+            abuf_puts(b, "\\\\");
+            break;
+        case '\n':
+            abuf_puts(b, "\\n");
+            break;
+        case '\r':
+            abuf_puts(b, "\\r");
+            break;
+        case '\t':
+            abuf_puts(b, "\\t");
+            break;
         default:
             if (*c < 0x20)
                 abuf_printf(b, "\\u%04x", *c);

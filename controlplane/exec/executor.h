@@ -51,12 +51,12 @@ typedef enum exec_probe_kind {
 
 typedef struct exec_probe {
     exec_probe_kind kind;
-    const char *host;     /* "127.0.0.1" */
+    const char *host; /* "127.0.0.1" */
     int port;
-    const char *path;     /* HTTP: "/health"; any 2xx or 3xx answer counts as ready */
-    exec_cmd cmd;         /* CMD: run (as aifbd) until it exits 0; each attempt at most 5 s */
-    int timeout_ms;       /* give up (run FAILED) after this long; 0: 60000 */
-    int interval_ms;      /* between attempts; 0: 200 */
+    const char *path; /* HTTP: "/health"; any 2xx or 3xx answer counts as ready */
+    exec_cmd cmd;     /* CMD: run (as aifbd) until it exits 0; each attempt at most 5 s */
+    int timeout_ms;   /* give up (run FAILED) after this long; 0: 60000 */
+    int interval_ms;  /* between attempts; 0: 200 */
 } exec_probe;
 
 typedef struct exec_plan {
@@ -83,10 +83,10 @@ typedef enum exec_phase {
 
 typedef struct exec_status {
     exec_phase phase;
-    int exit_code;       /* client's exit status when it exited, else -1 */
-    char reason[512];    /* for people: "client exited with status 2 (see client.err)" */
-    char endpoint[256];  /* host:port of the ready service, once known */
-    char handles[256];   /* for people: "service pgid 1234, client pgid 1240" */
+    int exit_code;      /* client's exit status when it exited, else -1 */
+    char reason[512];   /* for people: "client exited with status 2 (see client.err)" */
+    char endpoint[256]; /* host:port of the ready service, once known */
+    char handles[256];  /* for people: "service pgid 1234, client pgid 1240" */
 } exec_status;
 
 typedef struct executor executor;

@@ -47,8 +47,8 @@ bool pbjson_field_is_map(const ProtobufCFieldDescriptor *f)
     size_t nlen = strlen(d->name);
     if (nlen < 5 || strcmp(d->name + nlen - 5, "Entry") != 0 || d->n_fields != 2)
         return false;
-    return d->fields[0].id == 1 && strcmp(d->fields[0].name, "key") == 0 &&
-           d->fields[1].id == 2 && strcmp(d->fields[1].name, "value") == 0;
+    return d->fields[0].id == 1 && strcmp(d->fields[0].name, "key") == 0 && d->fields[1].id == 2 &&
+           strcmp(d->fields[1].name, "value") == 0;
 }
 
 static const char b64_alphabet[] =

@@ -148,9 +148,9 @@ static aifb_code integer_field(const ProtobufCFieldDescriptor *f, json_object *v
                          : (si < INT32_MIN || si > INT32_MAX ? NUM_OUT_OF_RANGE : NUM_OK);
     if (st == NUM_OUT_OF_RANGE) {
         char shown[48];
-        return aifb_err_set(err, AIFB_EINVAL, "field '%s': %s is out of range for %s%d",
-                            p->buf, json_show(v, shown, sizeof shown),
-                            is_unsigned ? "uint" : "int", is_32 ? 32 : 64);
+        return aifb_err_set(err, AIFB_EINVAL, "field '%s': %s is out of range for %s%d", p->buf,
+                            json_show(v, shown, sizeof shown), is_unsigned ? "uint" : "int",
+                            is_32 ? 32 : 64);
     }
     if (is_32 && is_unsigned)
         *(uint32_t *)slot = (uint32_t)ui;
@@ -293,8 +293,8 @@ static aifb_code value_from_json(const ProtobufCFieldDescriptor *f, json_object 
 
 /* ---- repeated fields and maps --------------------------------------------------------------- */
 
-static aifb_code array_field(const ProtobufCFieldDescriptor *f, json_object *v,
-                             ProtobufCMessage *m, pbjson_path *p, aifb_err *err)
+static aifb_code array_field(const ProtobufCFieldDescriptor *f, json_object *v, ProtobufCMessage *m,
+                             pbjson_path *p, aifb_err *err)
 {
     if (!json_object_is_type(v, json_type_array))
         return wrong_type(p, "an array", v, err);
@@ -319,8 +319,8 @@ static aifb_code array_field(const ProtobufCFieldDescriptor *f, json_object *v,
 }
 
 /* A map key comes as JSON object key text; the entry's key field may be any scalar type. */
-static aifb_code map_key_from_text(const ProtobufCFieldDescriptor *kf, const char *key,
-                                   void *slot, pbjson_path *p, aifb_err *err)
+static aifb_code map_key_from_text(const ProtobufCFieldDescriptor *kf, const char *key, void *slot,
+                                   pbjson_path *p, aifb_err *err)
 {
     json_object *k;
     if (kf->type == PROTOBUF_C_TYPE_BOOL && (!strcmp(key, "true") || !strcmp(key, "false")))
@@ -338,8 +338,8 @@ static aifb_code map_entry_from_json(const ProtobufCMessageDescriptor *ed, const
 {
     ProtobufCMessage *e = xcalloc(1, ed->sizeof_message);
     ed->message_init(e);
-    aifb_code rc = map_key_from_text(&ed->fields[0], key, PBJSON_MEMBER(e, ed->fields[0].offset),
-                                     p, err);
+    aifb_code rc =
+        map_key_from_text(&ed->fields[0], key, PBJSON_MEMBER(e, ed->fields[0].offset), p, err);
     if (rc == AIFB_OK && json_object_is_type(val, json_type_null))
         rc = wrong_type(p, "a value (null is not allowed in a map)", val, err);
     if (rc == AIFB_OK)
@@ -363,7 +363,8 @@ static aifb_code map_field(const ProtobufCFieldDescriptor *f, json_object *v, Pr
     size_t *count = PBJSON_MEMBER(m, f->quantifier_offset);
     ProtobufCMessage **arr = xcalloc(n, sizeof *arr);
     *(ProtobufCMessage ***)PBJSON_MEMBER(m, f->offset) = arr;
-    json_object_object_foreach(v, key, val) {
+    json_object_object_foreach(v, key, val)
+    {
         size_t old = path_push(p, "%s%s", key, 0);
         aifb_code rc = map_entry_from_json(f->descriptor, key, val, &arr[*count], p, err);
         if (rc != AIFB_OK)
@@ -430,7 +431,8 @@ static aifb_code field_from_json(const ProtobufCFieldDescriptor *f, json_object 
 static aifb_code fields_from_json(const ProtobufCMessageDescriptor *d, json_object *j,
                                   ProtobufCMessage *m, bool *seen, pbjson_path *p, aifb_err *err)
 {
-    json_object_object_foreach(j, key, val) {
+    json_object_object_foreach(j, key, val)
+    {
         const ProtobufCFieldDescriptor *f = field_by_json_name(d, key);
         size_t old = path_push(p, "%s%s", f ? f->name : key, 0);
         if (!f)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* The address of a field's storage (or of its quantifier) inside a message struct. */
-#define PBJSON_MEMBER(msg, off) ((void *)((char *)(msg) + (off)))
+#define PBJSON_MEMBER(msg, off)  ((void *)((char *)(msg) + (off)))
 #define PBJSON_CMEMBER(msg, off) ((const void *)((const char *)(msg) + (off)))
 
 /* Bytes one value of this type occupies in a message struct or a repeated array. */

@@ -89,14 +89,15 @@ static char *map_key_text(const ProtobufCFieldDescriptor *kf, const void *p)
 static json_object *map_to_json(const ProtobufCFieldDescriptor *f, const ProtobufCMessage *m)
 {
     size_t n = *(const size_t *)PBJSON_CMEMBER(m, f->quantifier_offset);
-    ProtobufCMessage *const *entries = *(ProtobufCMessage *const *const *)PBJSON_CMEMBER(m, f->offset);
+    ProtobufCMessage *const *entries =
+        *(ProtobufCMessage *const *const *)PBJSON_CMEMBER(m, f->offset);
     const ProtobufCMessageDescriptor *ed = f->descriptor;
     json_object *obj = json_object_new_object();
     for (size_t i = 0; i < n; i++) {
         char *key = map_key_text(&ed->fields[0], PBJSON_CMEMBER(entries[i], ed->fields[0].offset));
-        json_object_object_add(obj, key,
-                               value_to_json(&ed->fields[1],
-                                             PBJSON_CMEMBER(entries[i], ed->fields[1].offset)));
+        json_object_object_add(
+            obj, key,
+            value_to_json(&ed->fields[1], PBJSON_CMEMBER(entries[i], ed->fields[1].offset)));
         free(key);
     }
     return obj;

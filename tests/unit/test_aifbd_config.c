@@ -10,8 +10,8 @@
 
 static void clear_env(void)
 {
-    const char *names[] = {"AIFB_CONFIG", "AIFB_LISTEN", "AIFB_STATE_DIR", "AIFB_RECIPES_DIR",
-                           "AIFB_EXECUTOR", "AIFB_TOKEN", "AIFB_WORKERS", "AIFB_GRACE_MS",
+    const char *names[] = {"AIFB_CONFIG",    "AIFB_LISTEN",    "AIFB_STATE_DIR", "AIFB_RECIPES_DIR",
+                           "AIFB_EXECUTOR",  "AIFB_TOKEN",     "AIFB_WORKERS",   "AIFB_GRACE_MS",
                            "AIFB_LOG_LEVEL", "AIFB_LOG_FORMAT"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unsetenv(names[i]);
@@ -33,8 +33,7 @@ static char *write_config(const char *text)
     return path;
 }
 
-Test(config, with_no_arguments_aifbd_listens_on_loopback_with_the_local_executor,
-     .init = clear_env)
+Test(config, with_no_arguments_aifbd_listens_on_loopback_with_the_local_executor, .init = clear_env)
 {
     aifbd_config cfg;
     aifb_err err = {0};

@@ -26,9 +26,15 @@ static exec_plan *plan_for(const recipe *r, const kv *given, size_t ngiven, bool
     aifb_err err = {0};
     cr_assert_eq(recipe_resolve_params(r, given, ngiven, &params, &n, &err), AIFB_OK, "%s",
                  err.msg);
-    plan_input in = {.r = r, .params = params, .nparams = n, .id = "r-0123456789ab",
-                     .dir = "/state/runs/r-0123456789ab", .host = "127.0.0.1", .port = 6400,
-                     .with_service = service, .with_client = client};
+    plan_input in = {.r = r,
+                     .params = params,
+                     .nparams = n,
+                     .id = "r-0123456789ab",
+                     .dir = "/state/runs/r-0123456789ab",
+                     .host = "127.0.0.1",
+                     .port = 6400,
+                     .with_service = service,
+                     .with_client = client};
     exec_plan *p = NULL;
     cr_assert_eq(plan_build(&in, &p, &err), AIFB_OK, "%s", err.msg);
     kv_array_free(params, n);

@@ -26,9 +26,8 @@ static void assert_refused(const ProtobufCMessageDescriptor *d, const char *text
 
 Test(pbjson_refusals, an_unknown_field_is_refused_with_its_name)
 {
-    assert_refused(&aifb__v1__start_run_request__descriptor,
-                   "{\"recipe\":\"redis\",\"parms\":{}}", "unknown field 'parms'",
-                   "aifb.v1.StartRunRequest");
+    assert_refused(&aifb__v1__start_run_request__descriptor, "{\"recipe\":\"redis\",\"parms\":{}}",
+                   "unknown field 'parms'", "aifb.v1.StartRunRequest");
 }
 
 Test(pbjson_refusals, an_unknown_field_deep_inside_is_named_by_its_path)
@@ -53,8 +52,8 @@ Test(pbjson_refusals, a_camel_case_name_is_reported_under_its_proto_name)
 
 Test(pbjson_refusals, a_single_value_where_a_list_belongs_is_refused)
 {
-    assert_refused(&aifb__v1__list_runs_request__descriptor,
-                   "{\"states\":\"RUN_STATE_RUNNING\"}", "field 'states'", "an array");
+    assert_refused(&aifb__v1__list_runs_request__descriptor, "{\"states\":\"RUN_STATE_RUNNING\"}",
+                   "field 'states'", "an array");
 }
 
 Test(pbjson_refusals, an_unknown_enum_name_or_number_is_refused)
@@ -79,8 +78,7 @@ Test(pbjson_refusals, numbers_out_of_range_for_their_field_are_refused)
                    "field 'page_size'", "out of range for int32");
     assert_refused(&aifb__v1__event__descriptor, "{\"seq\":-1}", "field 'seq'",
                    "out of range for uint64");
-    assert_refused(&aifb__v1__event__descriptor, "{\"seq\":\"-1\"}", "field 'seq'",
-                   "out of range");
+    assert_refused(&aifb__v1__event__descriptor, "{\"seq\":\"-1\"}", "field 'seq'", "out of range");
     assert_refused(&aifb__v1__event__descriptor, "{\"time_ms\":\"99999999999999999999\"}",
                    "field 'time_ms'", "out of range for int64");
     assert_refused(&aifb__v1__event__descriptor, "{\"time_ms\":1.5}", "field 'time_ms'",
@@ -95,8 +93,8 @@ Test(pbjson_refusals, a_boolean_must_be_true_or_false)
 
 Test(pbjson_refusals, a_field_given_under_both_spellings_is_refused)
 {
-    assert_refused(&aifb__v1__list_runs_request__descriptor,
-                   "{\"page_size\":1,\"pageSize\":2}", "'page_size' is given twice", NULL);
+    assert_refused(&aifb__v1__list_runs_request__descriptor, "{\"page_size\":1,\"pageSize\":2}",
+                   "'page_size' is given twice", NULL);
 }
 
 Test(pbjson_refusals, text_that_is_not_an_object_is_refused_naming_the_message_type)
@@ -112,8 +110,7 @@ Test(pbjson_refusals, bad_base64_and_embedded_nul_characters_are_refused)
                    "base64");
     assert_refused(&aifb__v1__log_chunk__descriptor, "{\"data\":\"abcde\"}", "field 'data'",
                    "base64");
-    assert_refused(&aifb__v1__run__descriptor, "{\"id\":\"r-1\\u0000rm\"}", "field 'id'",
-                   "NUL");
+    assert_refused(&aifb__v1__run__descriptor, "{\"id\":\"r-1\\u0000rm\"}", "field 'id'", "NUL");
 }
 
 Test(pbjson_refusals, a_null_inside_a_list_is_refused)

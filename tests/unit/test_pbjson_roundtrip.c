@@ -175,8 +175,8 @@ Test(pbjson_roundtrip, a_map_written_by_hand_becomes_entries)
         "{\"recipe\":\"redis\",\"params\":{\"clients\":\"2\",\"ratio\":\"1:10\"}}");
     ProtobufCMessage *m = NULL;
     aifb_err err = {0};
-    cr_assert_eq(pbjson_to_message(&aifb__v1__start_run_request__descriptor, j, &m, &err),
-                 AIFB_OK, "%s", err.msg);
+    cr_assert_eq(pbjson_to_message(&aifb__v1__start_run_request__descriptor, j, &m, &err), AIFB_OK,
+                 "%s", err.msg);
     Aifb__V1__StartRunRequest *req = (Aifb__V1__StartRunRequest *)m;
     cr_assert_eq(req->n_params, 2);
     bool saw_ratio = false;
@@ -231,8 +231,8 @@ Test(pbjson_roundtrip, camel_case_names_enum_numbers_and_numeric_strings_are_acc
                                         "\"states\":[\"RUN_STATE_RUNNING\",7]}");
     ProtobufCMessage *m = NULL;
     aifb_err err = {0};
-    cr_assert_eq(pbjson_to_message(&aifb__v1__list_runs_request__descriptor, j, &m, &err),
-                 AIFB_OK, "%s", err.msg);
+    cr_assert_eq(pbjson_to_message(&aifb__v1__list_runs_request__descriptor, j, &m, &err), AIFB_OK,
+                 "%s", err.msg);
     Aifb__V1__ListRunsRequest *req = (Aifb__V1__ListRunsRequest *)m;
     cr_assert_eq(req->page_size, 25);
     cr_assert_str_eq(req->page_token, "t");
