@@ -16,7 +16,7 @@ build_pkgs=(
 )
 test_pkgs=(
   python3 python3-grpcio python3-grpc-tools python3-pytest
-  clang libclang-rt-14-dev procps iproute2
+  clang clang-format libclang-rt-14-dev procps iproute2 git
 )
 
 want=("${build_pkgs[@]}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of aifb: unit tests (Criterion), integration tests against real processes
+# Runs every test of aifb: a source format check, unit tests (Criterion), integration tests against real processes
 # (aifbd, redis-server, PostgreSQL), contract tests with an independent gRPC implementation
 # (python3-grpcio), and a short fuzzing run. Everything is built once with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/) and the integration and contract tests drive those
@@ -7,13 +7,13 @@
 # socket, and stopped afterwards.
 #
 #   scripts/test.sh                 everything
-#   scripts/test.sh unit|integration|contract|fuzz ...   some suites
+#   scripts/test.sh format|unit|integration|contract|fuzz ...   some suites
 #   AIFB_FUZZ_SECONDS=20            how long each fuzz target runs
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 suites=("$@")
-((${#suites[@]})) || suites=(unit integration contract fuzz)
+((${#suites[@]})) || suites=(format unit integration contract fuzz)
 
 "$root/scripts/install-deps.sh" --test || exit 1
 echo "==> building build-asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
@@ -64,6 +64,18 @@ run_pytest() { # suite folder
   rm -f "$log"
 }
 
+run_format() {
+  # The source checker: every C file as clang-format (.clang-format) would write it.
+  local files bad
+  mapfile -t files < <(git -C "$root" ls-files '*.c' '*.h' 2>/dev/null || find controlplane tests bench -name '*.[ch]')
+  if bad=$(cd "$root" && clang-format --dry-run --Werror "${files[@]}" 2>&1 | grep -o '^[^:]*\.[ch]' | sort -u) && [[ -n $bad ]]; then
+    echo "not formatted (run clang-format -i on them):"; echo "$bad"
+    add 0 1; failed_suites+=(format)
+  else
+    echo "${#files[@]} files formatted"; add 1 0
+  fi
+}
+
 run_fuzz() {
   if "$root/tests/fuzz/run.sh" "${AIFB_FUZZ_SECONDS:-20}"; then add 1 0; else add 0 1; failed_suites+=(fuzz); fi
 }
@@ -76,7 +88,8 @@ for s in "${suites[@]}"; do
     integration) run_pytest tests/integration ;;
     contract) run_pytest tests/contract ;;
     fuzz) run_fuzz ;;
-    *) echo "unknown suite '$s' (unit, integration, contract, fuzz)"; exit 2 ;;
+    format) run_format ;;
+    *) echo "unknown suite '$s' (format, unit, integration, contract, fuzz)"; exit 2 ;;
   esac
 done
 
