@@ -23,17 +23,26 @@ typedef struct pbjson_path {
     size_t len;
 } pbjson_path;
 
-static size_t path_push(pbjson_path *p, const char *fmt, const char *s, size_t i)
+static size_t path_grew(pbjson_path *p, size_t old, int n)
 {
-    size_t old = p->len;
-    int n;
-    if (s)
-        n = snprintf(p->buf + old, sizeof p->buf - old, fmt, old ? "." : "", s);
-    else
-        n = snprintf(p->buf + old, sizeof p->buf - old, fmt, i);
     if (n > 0)
         p->len = old + (size_t)n < sizeof p->buf ? old + (size_t)n : sizeof p->buf - 1;
     return old;
+}
+
+/* Appends ".name" (or "name" at the top) and returns the length to pop back to. */
+static size_t path_push_name(pbjson_path *p, const char *name)
+{
+    size_t old = p->len;
+    return path_grew(p, old,
+                     snprintf(p->buf + old, sizeof p->buf - old, "%s%s", old ? "." : "", name));
+}
+
+/* Appends "[i]". */
+static size_t path_push_index(pbjson_path *p, size_t i)
+{
+    size_t old = p->len;
+    return path_grew(p, old, snprintf(p->buf + old, sizeof p->buf - old, "[%zu]", i));
 }
 
 static void path_pop(pbjson_path *p, size_t old)
@@ -306,7 +315,7 @@ static aifb_code array_field(const ProtobufCFieldDescriptor *f, json_object *v, 
     *(char **)PBJSON_MEMBER(m, f->offset) = arr;
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(v, i);
-        size_t old = path_push(p, "[%zu]", NULL, i);
+        size_t old = path_push_index(p, i);
         aifb_code rc = json_object_is_type(e, json_type_null)
                            ? wrong_type(p, "a value (null is not allowed in a list)", e, err)
                            : value_from_json(f, e, arr + i * size, p, err);
@@ -365,7 +374,7 @@ static aifb_code map_field(const ProtobufCFieldDescriptor *f, json_object *v, Pr
     *(ProtobufCMessage ***)PBJSON_MEMBER(m, f->offset) = arr;
     json_object_object_foreach(v, key, val)
     {
-        size_t old = path_push(p, "%s%s", key, 0);
+        size_t old = path_push_name(p, key);
         aifb_code rc = map_entry_from_json(f->descriptor, key, val, &arr[*count], p, err);
         if (rc != AIFB_OK)
             return rc;
@@ -434,7 +443,7 @@ static aifb_code fields_from_json(const ProtobufCMessageDescriptor *d, json_obje
     json_object_object_foreach(j, key, val)
     {
         const ProtobufCFieldDescriptor *f = field_by_json_name(d, key);
-        size_t old = path_push(p, "%s%s", f ? f->name : key, 0);
+        size_t old = path_push_name(p, f ? f->name : key);
         if (!f)
             return aifb_err_set(err, AIFB_EINVAL, "unknown field '%s' (%s has no field '%s')",
                                 p->buf, d->name, key);

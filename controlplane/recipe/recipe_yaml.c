@@ -152,7 +152,7 @@ aifb_code ry_text(ry_ctx *c, const yaml_node_t *n, const char *what, const char 
 
 aifb_code ry_strdup(ry_ctx *c, const yaml_node_t *n, const char *what, char **out)
 {
-    const char *s;
+    const char *s = NULL;
     aifb_code rc = ry_text(c, n, what, &s);
     if (!rc)
         *out = xstrdup(s);
@@ -162,7 +162,7 @@ aifb_code ry_strdup(ry_ctx *c, const yaml_node_t *n, const char *what, char **ou
 aifb_code ry_int(ry_ctx *c, const yaml_node_t *n, const char *what, int64_t lo, int64_t hi,
                  int64_t *out)
 {
-    const char *s;
+    const char *s = NULL;
     aifb_code rc = ry_text(c, n, what, &s);
     if (rc)
         return rc;
