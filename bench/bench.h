@@ -29,13 +29,13 @@
 
 typedef struct bench_cmd {
     const char *name;
-    const char *usage; /* arguments after the name, for --help */
-    const char *about; /* one line */
+    const char *usage;                 /* arguments after the name, for --help */
+    const char *about;                 /* one line */
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name; returns exit status */
 } bench_cmd;
 
-extern const bench_cmd bench_cmd_populate, bench_cmd_service, bench_cmd_getrun,
-    bench_cmd_startrun, bench_cmd_listruns, bench_cmd_watch, bench_cmd_rss;
+extern const bench_cmd bench_cmd_populate, bench_cmd_service, bench_cmd_getrun, bench_cmd_startrun,
+    bench_cmd_listruns, bench_cmd_watch, bench_cmd_rss;
 
 /* Prints "aifb-bench <cmd>: <message>" to stderr and returns the exit status 1, so a subcommand
  * can end with `return bench_fail(cmd, &err);`. */
@@ -54,8 +54,8 @@ typedef struct bench_args {
 /* Checks argv[1..]: exactly npos positional arguments first, then "--name value" pairs whose
  * names are all in known. Refuses a missing argument, an unknown option (naming it and the known
  * ones) and an option without its value. */
-aifb_code bench_args_check(bench_args *a, int argc, char **argv, int npos,
-                           const char *const *known, aifb_err *err);
+aifb_code bench_args_check(bench_args *a, int argc, char **argv, int npos, const char *const *known,
+                           aifb_err *err);
 /* Positional argument i (0-based). */
 const char *bench_arg_pos(const bench_args *a, int i);
 /* The value of an option, or def when it is absent. */
@@ -115,12 +115,12 @@ typedef struct bench_load {
 } bench_load;
 
 typedef struct bench_load_result {
-    long calls;          /* calls that succeeded */
-    double wall_s;       /* from the start to the last call answered (slowest process) */
-    double client_cpu_s; /* the load's processes over the load */
-    double server_cpu_s; /* the server over the load; -1 when not measured */
+    long calls;            /* calls that succeeded */
+    double wall_s;         /* from the start to the last call answered (slowest process) */
+    double client_cpu_s;   /* the load's processes over the load */
+    double server_cpu_s;   /* the server over the load; -1 when not measured */
     double children_cpu_s; /* the server's reaped children (run processes) over the load */
-    double machine_cpu_s; /* every process of the machine over the load; -1 when unknown */
+    double machine_cpu_s;  /* every process of the machine over the load; -1 when unknown */
     bench_samples lat_ms;
     bool failed;
     aifb_err first_error; /* the first call that failed; the load stops there */
@@ -135,7 +135,8 @@ aifb_code bench_load_run(const bench_load *l, bench_load_result *r, aifb_err *er
  * server_cpu=... children_cpu=... other_cpu=... cores=..." (CPU in cores: seconds of CPU per
  * second of wall time; children_cpu is the server's run processes, other_cpu what every other
  * process of the machine used meanwhile) and
- * notes when the load client used as much CPU as the server, or other processes competed. Returns 0, or 1 after printing the error. */
+ * notes when the load client used as much CPU as the server, or other processes competed. Returns
+ * 0, or 1 after printing the error. */
 int bench_load_report(const char *name, const bench_load_result *r);
 void bench_load_result_free(bench_load_result *r);
 
@@ -146,7 +147,7 @@ aifb_code bench_get_info(rpc_client *c, uint64_t *last_seq, int *active_runs, ai
 /* Polls GetInfo until no run is active, for at most timeout_s. */
 aifb_code bench_wait_idle(rpc_client *c, double timeout_s, aifb_err *err);
 /* StartRun of recipe (against service_id when not empty); *id (may be NULL) gets the run's id. */
-aifb_code bench_start_run(rpc_client *c, const char *recipe, const char *service_id,
-                          char id[32], aifb_err *err);
+aifb_code bench_start_run(rpc_client *c, const char *recipe, const char *service_id, char id[32],
+                          aifb_err *err);
 
 #endif

@@ -10,8 +10,8 @@ aifb_code bench_get_info(rpc_client *c, uint64_t *last_seq, int *active_runs, ai
 {
     Aifb__V1__GetInfoRequest req = AIFB__V1__GET_INFO_REQUEST__INIT;
     ProtobufCMessage *reply = NULL;
-    if (rpc_client_unary(c, BENCH_METHOD("GetInfo"), &req.base, &aifb__v1__info__descriptor,
-                         &reply, 10000, err) != AIFB_OK) {
+    if (rpc_client_unary(c, BENCH_METHOD("GetInfo"), &req.base, &aifb__v1__info__descriptor, &reply,
+                         10000, err) != AIFB_OK) {
         aifb_err_prefix(err, "GetInfo");
         return err->code;
     }
@@ -41,15 +41,15 @@ aifb_code bench_wait_idle(rpc_client *c, double timeout_s, aifb_err *err)
     }
 }
 
-aifb_code bench_start_run(rpc_client *c, const char *recipe, const char *service_id,
-                          char id[32], aifb_err *err)
+aifb_code bench_start_run(rpc_client *c, const char *recipe, const char *service_id, char id[32],
+                          aifb_err *err)
 {
     Aifb__V1__StartRunRequest req = AIFB__V1__START_RUN_REQUEST__INIT;
     req.recipe = (char *)recipe;
     req.service_id = (char *)(service_id ? service_id : "");
     ProtobufCMessage *reply = NULL;
-    if (rpc_client_unary(c, BENCH_METHOD("StartRun"), &req.base, &aifb__v1__run__descriptor,
-                         &reply, 30000, err) != AIFB_OK) {
+    if (rpc_client_unary(c, BENCH_METHOD("StartRun"), &req.base, &aifb__v1__run__descriptor, &reply,
+                         30000, err) != AIFB_OK) {
         aifb_err_prefix(err, "StartRun %s", recipe);
         return err->code;
     }

@@ -209,8 +209,8 @@ static aifb_code load_collect(int fd, int child, bench_load_result *r, aifb_err 
 }
 
 /* Forks the children; *out_fds gets each one's report pipe. */
-static aifb_code load_fork(const bench_load *l, int ready[2], int go[2], int *out_fds,
-                           pid_t *pids, aifb_err *err)
+static aifb_code load_fork(const bench_load *l, int ready[2], int go[2], int *out_fds, pid_t *pids,
+                           aifb_err *err)
 {
     for (int i = 0; i < l->procs; i++) {
         int res[2];

@@ -25,8 +25,8 @@ static void bench_known_list(const char *const *known, abuf *b)
         abuf_puts(b, "none");
 }
 
-aifb_code bench_args_check(bench_args *a, int argc, char **argv, int npos,
-                           const char *const *known, aifb_err *err)
+aifb_code bench_args_check(bench_args *a, int argc, char **argv, int npos, const char *const *known,
+                           aifb_err *err)
 {
     a->argc = argc;
     a->argv = argv;
@@ -34,8 +34,8 @@ aifb_code bench_args_check(bench_args *a, int argc, char **argv, int npos,
     a->known = known;
     for (int i = 1; i <= npos; i++)
         if (i >= argc || !strncmp(argv[i], "--", 2))
-            return aifb_err_set(err, AIFB_EINVAL, "expected %d argument%s before the options",
-                                npos, npos == 1 ? "" : "s");
+            return aifb_err_set(err, AIFB_EINVAL, "expected %d argument%s before the options", npos,
+                                npos == 1 ? "" : "s");
     for (int i = npos + 1; i < argc; i += 2) {
         if (!bench_known(known, argv[i])) {
             abuf b = {0};
@@ -71,8 +71,8 @@ aifb_code bench_parse_long(const char *text, const char *what, long lo, long hi,
     errno = 0;
     long v = strtol(text, &end, 10);
     if (errno || end == text || *end || v < lo || v > hi)
-        return aifb_err_set(err, AIFB_EINVAL, "%s: '%s' is not an integer in %ld..%ld", what,
-                            text, lo, hi);
+        return aifb_err_set(err, AIFB_EINVAL, "%s: '%s' is not an integer in %ld..%ld", what, text,
+                            lo, hi);
     *out = v;
     return AIFB_OK;
 }

@@ -85,8 +85,8 @@ aifb_code bench_proc_cpu_s(int pid, double *self_s, double *children_s, aifb_err
      * Fields 14-17: utime, stime, cutime, cstime (children already waited for). */
     char *p = strrchr(buf, ')');
     unsigned long long ut = 0, st = 0, cut = 0, cst = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
-                     &ut, &st, &cut, &cst) != 4)
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ut,
+                     &st, &cut, &cst) != 4)
         return aifb_err_set(err, AIFB_EINTERNAL, "%s does not read as a stat line", path);
     double tick = (double)sysconf(_SC_CLK_TCK);
     *self_s = (double)(ut + st) / tick;

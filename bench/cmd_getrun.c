@@ -27,8 +27,7 @@ static aifb_code getrun_call(void *user, rpc_client *c, int thread, long i, aifb
 
 static int getrun_run(int argc, char **argv)
 {
-    static const char *const known[] = {"--id", "--procs", "--threads", "--seconds", "--pid",
-                                        NULL};
+    static const char *const known[] = {"--id", "--procs", "--threads", "--seconds", "--pid", NULL};
     bench_args a;
     aifb_err err = {0};
     long procs, threads, seconds, pid;
@@ -52,8 +51,8 @@ static int getrun_run(int argc, char **argv)
                     .server_pid = (int)pid};
     /* A wrong id or address fails the first call, and the report names it. */
     bench_load_result r;
-    int status = bench_load_run(&l, &r, &err) ? bench_fail("getrun", &err)
-                                              : bench_load_report("getrun", &r);
+    int status =
+        bench_load_run(&l, &r, &err) ? bench_fail("getrun", &err) : bench_load_report("getrun", &r);
     bench_load_result_free(&r);
     return status;
 }

@@ -19,15 +19,15 @@
 #define POPULATE_BATCH 5000
 
 static const kv populate_redis_params[] = {
-    {"requests", "100000"}, {"clients", "50"},       {"pipeline", "1"},
-    {"tests", "set,get"},   {"datasize", "3"},       {"keyspace", "100000"},
+    {"requests", "100000"}, {"clients", "50"}, {"pipeline", "1"},
+    {"tests", "set,get"},   {"datasize", "3"}, {"keyspace", "100000"},
 };
 static const kv populate_pg_params[] = {
     {"scale", "10"}, {"clients", "8"}, {"threads", "2"}, {"duration", "30"}, {"mode", "tpcb-like"}};
 static const metric populate_redis_summary[] = {
-    {"set_rps", 98231.4, "ops/s"},        {"set_p50_latency_ms", 0.263, "ms"},
-    {"set_p99_latency_ms", 0.871, "ms"},  {"get_rps", 101522.9, "ops/s"},
-    {"get_p50_latency_ms", 0.255, "ms"},  {"get_p99_latency_ms", 0.799, "ms"},
+    {"set_rps", 98231.4, "ops/s"},       {"set_p50_latency_ms", 0.263, "ms"},
+    {"set_p99_latency_ms", 0.871, "ms"}, {"get_rps", 101522.9, "ops/s"},
+    {"get_p50_latency_ms", 0.255, "ms"}, {"get_p99_latency_ms", 0.799, "ms"},
 };
 static const metric populate_pg_summary[] = {
     {"tps", 1843.2, "tx/s"}, {"latency_average_ms", 4.34, "ms"}, {"transactions", 55296, "count"}};
@@ -94,8 +94,8 @@ static aifb_code populate_batch(store *db, const char *dir, long first, long n, 
         const char *reason;
         size_t nm = populate_moves(first + k, moves, &reason);
         for (size_t m = 0; rc == AIFB_OK && m < nm; m++)
-            rc = store_run_transition(db, runs[k].id, moves[m], m + 1 == nm ? reason : NULL,
-                                      NULL, err);
+            rc = store_run_transition(db, runs[k].id, moves[m], m + 1 == nm ? reason : NULL, NULL,
+                                      err);
     }
     if (rc == AIFB_OK && first <= total / 2 && total / 2 < first + n) /* from the middle */
         snprintf(sample_id, AIFB_ID_LEN + 1, "%s", runs[total / 2 - first].id);

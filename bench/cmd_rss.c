@@ -1,7 +1,7 @@
 /* cmd_rss.c: `rss PID`: a process's resident memory now (VmRSS), at its peak (VmHWM) and its
  * anonymous part (RssAnon: heap and stacks, without mapped files such as a database that SQLite
- * reads through mmap), in kB, from /proc/PID/status. run.sh reads it for aifbd and for the peer while they are idle, and
- * again after the load (the peak then shows what the load cost). */
+ * reads through mmap), in kB, from /proc/PID/status. run.sh reads it for aifbd and for the peer
+ * while they are idle, and again after the load (the peak then shows what the load cost). */
 #include <stdio.h>
 
 #include "bench.h"

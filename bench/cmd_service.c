@@ -12,8 +12,8 @@ static aifb_code service_start(rpc_client *c, const char *recipe, char id[32], a
     Aifb__V1__StartServiceRequest req = AIFB__V1__START_SERVICE_REQUEST__INIT;
     req.recipe = (char *)recipe;
     ProtobufCMessage *reply = NULL;
-    if (rpc_client_unary(c, BENCH_METHOD("StartService"), &req.base,
-                         &aifb__v1__service__descriptor, &reply, 30000, err) != AIFB_OK) {
+    if (rpc_client_unary(c, BENCH_METHOD("StartService"), &req.base, &aifb__v1__service__descriptor,
+                         &reply, 30000, err) != AIFB_OK) {
         aifb_err_prefix(err, "StartService %s", recipe);
         return err->code;
     }
@@ -23,14 +23,14 @@ static aifb_code service_start(rpc_client *c, const char *recipe, char id[32], a
 }
 
 /* The service's state now; *reason gets why when it failed. */
-static aifb_code service_state(rpc_client *c, const char *id, int *state, char *reason,
-                               size_t len, aifb_err *err)
+static aifb_code service_state(rpc_client *c, const char *id, int *state, char *reason, size_t len,
+                               aifb_err *err)
 {
     Aifb__V1__GetServiceRequest req = AIFB__V1__GET_SERVICE_REQUEST__INIT;
     req.id = (char *)id;
     ProtobufCMessage *reply = NULL;
-    if (rpc_client_unary(c, BENCH_METHOD("GetService"), &req.base,
-                         &aifb__v1__service__descriptor, &reply, 10000, err) != AIFB_OK) {
+    if (rpc_client_unary(c, BENCH_METHOD("GetService"), &req.base, &aifb__v1__service__descriptor,
+                         &reply, 10000, err) != AIFB_OK) {
         aifb_err_prefix(err, "GetService %s", id);
         return err->code;
     }
@@ -41,8 +41,7 @@ static aifb_code service_state(rpc_client *c, const char *id, int *state, char *
     return AIFB_OK;
 }
 
-static aifb_code service_wait_ready(rpc_client *c, const char *id, double timeout_s,
-                                    aifb_err *err)
+static aifb_code service_wait_ready(rpc_client *c, const char *id, double timeout_s, aifb_err *err)
 {
     double end = bench_now_s() + timeout_s;
     for (;;) {

@@ -36,8 +36,8 @@ static int startrun_drain(const char *target, long runs)
 
 static int startrun_run(int argc, char **argv)
 {
-    static const char *const known[] = {"--recipe", "--service", "--count",
-                                        "--threads", "--pid",    NULL};
+    static const char *const known[] = {"--recipe",  "--service", "--count",
+                                        "--threads", "--pid",     NULL};
     bench_args a;
     aifb_err err = {0};
     long threads, count, pid;

@@ -42,7 +42,7 @@ typedef struct watch_sub {
 struct watch_bench {
     rpc_client *c;
     const char *recipe, *service;
-    uint64_t from_seq; /* where the subscribers start */
+    uint64_t from_seq;          /* where the subscribers start */
     atomic_ullong base, target; /* 0 until known */
     int stream_timeout_ms;
 };
@@ -71,9 +71,9 @@ static void *watch_sub_main(void *arg)
     watch_sub *s = arg;
     Aifb__V1__WatchRequest req = AIFB__V1__WATCH_REQUEST__INIT;
     req.after_seq = s->wb->from_seq;
-    s->rc = rpc_client_stream(s->wb->c, BENCH_METHOD("Watch"), &req.base,
-                              &aifb__v1__event__descriptor, watch_on_event, s,
-                              s->wb->stream_timeout_ms, &s->err);
+    s->rc =
+        rpc_client_stream(s->wb->c, BENCH_METHOD("Watch"), &req.base, &aifb__v1__event__descriptor,
+                          watch_on_event, s, s->wb->stream_timeout_ms, &s->err);
     return NULL;
 }
 
@@ -126,13 +126,13 @@ static aifb_code watch_reference(watch_bench *wb, watch_ref *ref, aifb_err *err)
     ref->target = atomic_load(&wb->target);
     ref->count = 0;
     ref->sum = 0;
-    return rpc_client_stream(wb->c, BENCH_METHOD("Watch"), &req.base,
-                             &aifb__v1__event__descriptor, watch_ref_on_event, ref, 30000, err);
+    return rpc_client_stream(wb->c, BENCH_METHOD("Watch"), &req.base, &aifb__v1__event__descriptor,
+                             watch_ref_on_event, ref, 30000, err);
 }
 
 /* Steps 2 and 3: warm-up, then about `events` events at `rate` runs per second. */
-static aifb_code watch_cause_events(watch_bench *wb, watch_sub *subs, int n, long events,
-                                    long rate, long *runs, aifb_err *err)
+static aifb_code watch_cause_events(watch_bench *wb, watch_sub *subs, int n, long events, long rate,
+                                    long *runs, aifb_err *err)
 {
     uint64_t seq0 = wb->from_seq, seq1;
     if (bench_start_run(wb->c, wb->recipe, wb->service, NULL, err) ||
@@ -154,8 +154,7 @@ static aifb_code watch_cause_events(watch_bench *wb, watch_sub *subs, int n, lon
     return watch_wait_subs(subs, n, target, 30, err);
 }
 
-static void watch_report(watch_bench *wb, watch_sub *subs, int n, long runs,
-                         const watch_ref *ref)
+static void watch_report(watch_bench *wb, watch_sub *subs, int n, long runs, const watch_ref *ref)
 {
     bench_samples all = {0};
     int complete = 0;
@@ -168,8 +167,8 @@ static void watch_report(watch_bench *wb, watch_sub *subs, int n, long runs,
            n, ref->count, runs, complete, all.n, bench_samples_quantile(&all, 0.5),
            bench_samples_quantile(&all, 0.99), bench_samples_quantile(&all, 1.0));
     if (complete < n)
-        printf("note: watch: %d of %d subscribers missed events of (%llu, %llu]\n", n - complete,
-               n, (unsigned long long)atomic_load(&wb->base),
+        printf("note: watch: %d of %d subscribers missed events of (%llu, %llu]\n", n - complete, n,
+               (unsigned long long)atomic_load(&wb->base),
                (unsigned long long)atomic_load(&wb->target));
     bench_samples_free(&all);
 }
@@ -187,8 +186,7 @@ static int watch_measure(watch_bench *wb, watch_sub *subs, int n, long events, l
         atomic_store(&wb->target, 1); /* a failure before the target: end at the next event */
     aifb_err release_err = {0};
     if (bench_start_run(wb->c, wb->recipe, wb->service, NULL, &release_err) && rc == AIFB_OK)
-        rc = aifb_err_set(&err, release_err.code, "releasing the subscribers: %s",
-                          release_err.msg);
+        rc = aifb_err_set(&err, release_err.code, "releasing the subscribers: %s", release_err.msg);
     for (int i = 0; i < n; i++)
         pthread_join(subs[i].tid, NULL);
     for (int i = 0; rc == AIFB_OK && i < n; i++)
@@ -202,8 +200,8 @@ static int watch_measure(watch_bench *wb, watch_sub *subs, int n, long events, l
 
 static int watch_run(int argc, char **argv)
 {
-    static const char *const known[] = {"--service", "--recipe", "--subscribers", "--events",
-                                        "--rate", NULL};
+    static const char *const known[] = {"--service", "--recipe", "--subscribers",
+                                        "--events",  "--rate",   NULL};
     bench_args a;
     aifb_err err = {0};
     long nsubs, events, rate;

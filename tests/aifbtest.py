@@ -29,8 +29,9 @@ def free_port():
 class Daemon:
     """One aifbd process with its own state folder."""
 
-    def __init__(self, state_dir=None, listen=None, env=None, extra_args=()):
+    def __init__(self, state_dir=None, listen=None, env=None, extra_args=(), recipes=RECIPES):
         self.own_state = state_dir is None
+        self.recipes = recipes  # the recipe folder given with --recipes (default: recipes/)
         # Service users (postgres) must be able to reach run folders: no 0700 parent.
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="aifb-test-", dir="/tmp")
         os.chmod(self.state_dir, 0o755)
@@ -52,7 +53,7 @@ class Daemon:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(BIN, "aifbd"), "--listen", self.listen, "--state-dir", self.state_dir,
-             "--recipes", RECIPES, "--log-level", "debug"] + self.extra_args,
+             "--recipes", self.recipes, "--log-level", "debug"] + self.extra_args,
             stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout

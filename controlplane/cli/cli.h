@@ -200,12 +200,14 @@ typedef struct cli_wait_spec {
     int64_t since_ms;        /* epoch ms the progress clock counts from */
     int64_t timeout_ms;      /* 0: wait as long as it takes */
     bool is_service;         /* services end at READY, STOPPED or FAILED */
+    bool until_stopped;      /* services only: READY does not end the wait (service stop) */
     const char *start_state; /* the state already known, shown before the first event */
 } cli_wait_spec;
 
-/* Follows the run or service until it reaches a final state (for services: READY counts), with
- * the progress line; writes that state's name into final_state. Watch with replay first; if the
- * stream breaks, GetRun/GetService every 500 ms. AIFB_ETIMEOUT when timeout_ms passed first. */
+/* Follows the run or service until it reaches a final state (for services: READY counts unless
+ * until_stopped), with the progress line; writes that state's name into final_state. Watch with
+ * replay first; if the stream breaks, GetRun/GetService every 500 ms. AIFB_ETIMEOUT when
+ * timeout_ms passed first. */
 aifb_code cli_wait(cli_ctx *ctx, const cli_wait_spec *spec, char *final_state, size_t size,
                    aifb_err *err);
 

@@ -23,7 +23,8 @@ typedef struct wait_state {
 static bool state_ends_wait(const cli_wait_spec *spec, const char *state)
 {
     if (spec->is_service)
-        return cli_service_state_is_final(state) || strcmp(state, "READY") == 0;
+        return cli_service_state_is_final(state) ||
+               (!spec->until_stopped && strcmp(state, "READY") == 0);
     return cli_run_state_is_final(state);
 }
 

@@ -72,8 +72,9 @@ int cli_follow_run(cli_ctx *ctx, const Aifb__V1__Run *run, int64_t timeout_ms,
 
 typedef struct watch_state {
     cli_ctx *ctx;
-    const char *id; /* NULL: every subject */
-    uint64_t last_seq;
+    const char *id;    /* NULL: every subject */
+    uint64_t from_seq; /* --from: events up to this one are not printed */
+    uint64_t last_seq; /* the newest event received, where a reconnect resumes */
     bool ended;
     int events;
 } watch_state;
@@ -96,9 +97,11 @@ static bool watch_on_event(void *user, const ProtobufCMessage *msg)
         w->last_seq = ev->seq;
     w->events++;
     cli_progress_hide();
-    if (w->ctx->output == CLI_OUT_JSON)
+    /* Replayed history up to --from is not shown, but it still tells whether the run ended. */
+    bool shown = ev->seq > w->from_seq;
+    if (shown && w->ctx->output == CLI_OUT_JSON)
         cli_print_json_line(msg);
-    else
+    else if (shown)
         print_event_line(ev);
     if (w->id && strcmp(ev->subject_id, w->id) == 0 &&
         ev->kind == AIFB__V1__EVENT_KIND__EVENT_KIND_RUN_STATE) {
@@ -109,18 +112,21 @@ static bool watch_on_event(void *user, const ProtobufCMessage *msg)
     return !w->ended;
 }
 
-/* Watches from after_seq until the run ends (with an id) or forever, reconnecting from the last
- * event seen when the stream breaks after it worked. */
-static int watch_stream(cli_ctx *ctx, watch_state *w, uint64_t after_seq)
+/* Watches until the run ends (with an id) or forever, reconnecting from the last event seen when
+ * the stream breaks after it worked. With an id the run's whole history is always replayed and
+ * --from only hides its start: a run that ended before the watch began still shows its final
+ * event, so the watch ends instead of waiting for events that will never come. Without an id
+ * there is no history to replay and the stream starts after --from itself. */
+static int watch_stream(cli_ctx *ctx, watch_state *w)
 {
     int64_t broken_since = 0;
     bool first = true;
-    w->last_seq = after_seq;
+    w->last_seq = w->id ? 0 : w->from_seq;
     for (;;) {
         Aifb__V1__WatchRequest req = AIFB__V1__WATCH_REQUEST__INIT;
         req.subject_id = (char *)(w->id ? w->id : "");
         req.after_seq = w->last_seq;
-        req.replay = first && w->id && after_seq == 0;
+        req.replay = w->id != NULL;
         int before = w->events;
         aifb_err err = {0};
         aifb_code rc = cli_stream(ctx, "Watch", &req.base, &aifb__v1__event__descriptor,
@@ -176,7 +182,8 @@ int cli_cmd_run_watch(cli_ctx *ctx, int argc, char **argv)
         cli_progress_set_state(cli_run_state_name(run->state));
         protobuf_c_message_free_unpacked(reply, NULL);
     }
-    int rc = watch_stream(ctx, &w, (uint64_t)from);
+    w.from_seq = (uint64_t)from;
+    int rc = watch_stream(ctx, &w);
     cli_progress_stop();
     return rc;
 }

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "common/util.h"
 
-/* The one positional ID of `service stop` and `service show`; CLI_CONTINUE when found. */
+/* The one positional ID of `service show`; CLI_CONTINUE when found. */
 static int parse_id(cli_ctx *ctx, int argc, char **argv, const char **id)
 {
     cli_args a;
@@ -151,31 +151,98 @@ static int service_start(cli_ctx *ctx, int argc, char **argv)
     return wait ? rc : CLI_EXIT_OK;
 }
 
-/* ---- service stop, show, list
- * -------------------------------------------------------------------- */
+/* ---- service stop -------------------------------------------------------------------------- */
+
+/* Prints a service that ended (service stop --wait): the Service, or "<id> <STATE> (<recipe>)"
+ * and its reason. */
+static void print_service_end(cli_ctx *ctx, const ProtobufCMessage *reply)
+{
+    const Aifb__V1__Service *s = (const Aifb__V1__Service *)reply;
+    if (ctx->output == CLI_OUT_JSON) {
+        cli_print_json(reply);
+        return;
+    }
+    printf("%s %s (%s)\n", s->id, cli_service_state_name(s->state), s->recipe);
+    if (s->reason[0])
+        printf("reason: %s\n", s->reason);
+}
+
+/* Follows a stopping service until STOPPED or FAILED and prints it. Either way it has ended, which
+ * is what was asked: exit 0. */
+static int wait_stopped(cli_ctx *ctx, const Aifb__V1__Service *s)
+{
+    cli_wait_spec spec = {
+        .id = s->id,
+        .recipe = s->recipe,
+        .since_ms = s->created_at_ms,
+        .is_service = true,
+        .until_stopped = true,
+        .start_state = cli_service_state_name(s->state),
+    };
+    char state[32];
+    aifb_err err = {0};
+    if (cli_wait(ctx, &spec, state, sizeof state, &err) != AIFB_OK)
+        return cli_fail(ctx, &err);
+    Aifb__V1__GetServiceRequest req = AIFB__V1__GET_SERVICE_REQUEST__INIT;
+    req.id = s->id;
+    ProtobufCMessage *reply;
+    if (cli_call(ctx, "GetService", &req.base, &aifb__v1__service__descriptor, &reply, &err) !=
+        AIFB_OK)
+        return cli_fail(ctx, &err);
+    print_service_end(ctx, reply);
+    protobuf_c_message_free_unpacked(reply, NULL);
+    return CLI_EXIT_OK;
+}
+
+static int parse_stop(cli_ctx *ctx, int argc, char **argv, Aifb__V1__StopServiceRequest *req,
+                      bool *wait)
+{
+    static const cli_opt opts[] = {{"reason", 0, true}, {"wait", 'w', false}, {NULL, 0, false}};
+    cli_args a;
+    cli_args_init(&a, argc, argv);
+    const char *v;
+    int r;
+    while ((r = cli_next_arg(ctx, &a, opts, &v)) != CLI_ARG_END) {
+        if (r == CLI_ARG_POSITIONAL && req->id[0])
+            return cli_extra_arg(ctx, v);
+        if (r == CLI_ARG_POSITIONAL)
+            req->id = (char *)v;
+        else if (r == 0)
+            req->reason = (char *)v;
+        else if (r == 1)
+            *wait = true;
+        else
+            return cli_args_stop(ctx, r);
+    }
+    return req->id[0] ? CLI_CONTINUE : cli_usage_error(ctx, "missing the service ID");
+}
 
 static int service_stop(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *id;
-    int rc = parse_id(ctx, argc, argv, &id);
+    Aifb__V1__StopServiceRequest req = AIFB__V1__STOP_SERVICE_REQUEST__INIT;
+    bool wait = false;
+    int rc = parse_stop(ctx, argc, argv, &req, &wait);
     if (rc != CLI_CONTINUE)
         return rc;
-    cli_set_what(ctx, "service stop %s", id);
-    Aifb__V1__StopServiceRequest req = AIFB__V1__STOP_SERVICE_REQUEST__INIT;
-    req.id = (char *)id;
+    cli_set_what(ctx, "service stop %s", req.id);
     ProtobufCMessage *reply;
     aifb_err err = {0};
     if (cli_call(ctx, "StopService", &req.base, &aifb__v1__service__descriptor, &reply, &err) !=
         AIFB_OK)
         return cli_fail(ctx, &err);
     const Aifb__V1__Service *s = (const Aifb__V1__Service *)reply;
-    if (ctx->output == CLI_OUT_JSON)
+    if (wait)
+        rc = wait_stopped(ctx, s);
+    else if (ctx->output == CLI_OUT_JSON)
         cli_print_json(reply);
     else
         printf("%s %s\n", s->id, cli_service_state_name(s->state));
     protobuf_c_message_free_unpacked(reply, NULL);
-    return CLI_EXIT_OK;
+    return rc == CLI_CONTINUE ? CLI_EXIT_OK : rc;
 }
+
+/* ---- service show, list ---------------------------------------------------------------------
+ */
 
 static int service_show(cli_ctx *ctx, int argc, char **argv)
 {
@@ -253,7 +320,12 @@ static const struct cli_cmd service_cmds[] = {
      "  -w, --wait             wait until it is READY and print its endpoint;\n"
      "                         exit 0 READY, 1 FAILED, 3 otherwise",
      service_start},
-    {"stop", "ID", "Stops a service; runs still using it fail.", service_stop},
+    {"stop", "ID [--reason TEXT] [--wait]",
+     "Asks a service to stop; it ends STOPPED. Runs still using it fail.\n"
+     "  --reason TEXT  kept as the service's reason\n"
+     "  -w, --wait     follow the service until it is STOPPED or FAILED and print it;\n"
+     "                 exit 0 once it ended",
+     service_stop},
     {"list", "[--all]",
      "Services, newest first (ID RECIPE STATE ENDPOINT CREATED AGE REASON).\n"
      "  --all  include services that stopped or failed",
