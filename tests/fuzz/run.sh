@@ -17,7 +17,7 @@ targets="fuzz_recipe fuzz_request fuzz_summary"
 cmake -S "$root" -B "$build" -DAIFB_FUZZ=ON -DAIFB_TESTS=OFF -DCMAKE_C_COMPILER=clang \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # shellcheck disable=SC2086 # targets is a list
-cmake --build "$build" --target $targets -j "${AIFB_FUZZ_JOBS:-1}"
+cmake --build "$build" --target $targets -j "${AIFB_FUZZ_JOBS:-1}" >/dev/null
 
 extra_seeds() {
     case $1 in
@@ -36,10 +36,15 @@ for t in $targets; do
     [ "$t" = fuzz_recipe ] && dict="-dict=$root/tests/fuzz/recipe.dict"
     echo "== $t for ${seconds}s"
     # shellcheck disable=SC2046,SC2086 # optional arguments expand to nothing
-    if ! "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    log=$build/fuzz-artifacts/$t.log
+    # libFuzzer narrates every new input; keep that in a log and show its closing figures.
+    if "$build/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
             -print_final_stats=1 -artifact_prefix="$artifacts/" $dict \
-            "$scratch" "$root/tests/fuzz/corpus/$t" $(extra_seeds "$t"); then
-        echo "$t FAILED: the input is in $artifacts/" >&2
+            "$scratch" "$root/tests/fuzz/corpus/$t" $(extra_seeds "$t") >"$log" 2>&1; then
+        grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$log" || true
+    else
+        tail -n 40 "$log" >&2
+        echo "$t FAILED: the input is in $artifacts/, the whole output in $log" >&2
         status=1
     fi
     rm -rf "$scratch"
