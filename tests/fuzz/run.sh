@@ -17,7 +17,10 @@ targets="fuzz_recipe fuzz_request fuzz_summary"
 cmake -S "$root" -B "$build" -DAIFB_FUZZ=ON -DAIFB_TESTS=OFF -DCMAKE_C_COMPILER=clang \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # shellcheck disable=SC2086 # targets is a list
-cmake --build "$build" --target $targets -j "${AIFB_FUZZ_JOBS:-1}" >/dev/null
+cmake --build "$build" --target $targets -j "${AIFB_FUZZ_JOBS:-1}" >"$build/build.log" 2>&1 || {
+    tail -n 40 "$build/build.log" >&2
+    exit 1
+}
 
 extra_seeds() {
     case $1 in
