@@ -303,20 +303,23 @@ void runs_adopt(aifbd *d, const run_rec *r)
 {
     pthread_mutex_lock(&d->life_mu);
     aifb_err err = {0};
-    if (r->state == RUN_PENDING) {
-        move_run(d, r, RUN_FAILED, "aifbd stopped before the run was submitted");
-        goto out;
-    }
     const recipe *rc = recipe_catalog_find(d->recipes, r->recipe);
     if (!rc) {
         move_run(d, r, RUN_FAILED, "its recipe is no longer loaded; cannot take the run back");
         goto out;
     }
+    /* A PENDING run may have been handed to the executor just before aifbd died: adopting
+     * finds its processes if there are any, so none is left running untracked. */
     exec_plan *plan = NULL;
     if (plan_for_run(rc, r, &plan, &err) || d->exec->ops->adopt(d->exec, plan, &err)) {
         char why[700];
-        snprintf(why, sizeof why, "lost when aifbd restarted: %s", err.msg);
+        if (r->state == RUN_PENDING)
+            snprintf(why, sizeof why, "aifbd stopped before the run was submitted");
+        else
+            snprintf(why, sizeof why, "lost when aifbd restarted: %s", err.msg);
         move_run(d, r, RUN_FAILED, why);
+    } else if (r->state == RUN_PENDING) {
+        move_run(d, r, RUN_SUBMITTED, "taken back after a restart");
     } else {
         log_info("run %s (%s, %s) taken back after a restart", r->id, r->recipe,
                  run_state_name(r->state));

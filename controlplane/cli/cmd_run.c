@@ -340,7 +340,7 @@ static void print_run(const Aifb__V1__Run *run)
     if (run->n_summary)
         cli_print_metrics(run->summary, run->n_summary, stdout);
     else
-        printf("(none yet)\n");
+        printf("%s\n", run->ended_at_ms ? "(none)" : "(none yet)");
 }
 
 static int run_show(cli_ctx *ctx, int argc, char **argv)
@@ -399,8 +399,9 @@ static const struct cli_cmd run_cmds[] = {
     {"show", "ID", "Everything about one run, with its parameters and summary metrics.", run_show},
     {"watch", "[ID] [--from SEQ]",
      "Events as they happen, one line each (-o json: one JSON object per line).\n"
-     "With ID: that run's events from its start, ending when it ends.\n"
-     "  --from SEQ  start after event number SEQ (resume where you left off)",
+     "With ID: that run's whole history, then its events; ends when the run has ended\n"
+     "(at once for a run that already ended). Without ID: every event from now on.\n"
+     "  --from SEQ  only events after number SEQ (resume where you left off)",
      cli_cmd_run_watch},
     {"logs", "ID [--stream client.out|client.err|service.out|service.err] [--follow]",
      "A run's output (default client.out).\n"

@@ -167,8 +167,7 @@ int cli_cmd_run_watch(cli_ctx *ctx, int argc, char **argv)
         else if (r < 0)
             return cli_args_stop(ctx, r);
     }
-    if (w.id)
-        cli_set_what(ctx, "run watch %s", w.id);
+    cli_set_what(ctx, "run watch%s%s", w.id ? " " : "", w.id ? w.id : "");
     if (w.id) {
         /* Asking first turns a mistyped id into NOT_FOUND instead of a silent, endless watch. */
         Aifb__V1__GetRunRequest req = AIFB__V1__GET_RUN_REQUEST__INIT;
