@@ -17,6 +17,8 @@ build_pkgs=(
 test_pkgs=(
   python3 python3-grpcio python3-grpc-tools python3-pytest
   clang clang-format libclang-rt-14-dev procps iproute2 git
+  slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin munge
+  openssh-server openssh-client curl
 )
 
 want=("${build_pkgs[@]}")
