@@ -12,7 +12,7 @@ set -eu
 seconds=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${AIFB_FUZZ_BUILD:-$root/build-fuzz}
-targets="fuzz_recipe fuzz_request fuzz_summary"
+targets="fuzz_recipe fuzz_request fuzz_summary fuzz_slurm_api"
 
 cmake -S "$root" -B "$build" -DAIFB_FUZZ=ON -DAIFB_TESTS=OFF -DCMAKE_C_COMPILER=clang \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -26,6 +26,7 @@ extra_seeds() {
     case $1 in
     fuzz_recipe) echo "$root/recipes" ;;
     fuzz_summary) echo "$root/tests/unit/fixtures" ;;
+    fuzz_slurm_api) echo "$root/tests/unit/fixtures/slurm" ;;
     *) echo "" ;;
     esac
 }
