@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -15,57 +16,186 @@
 #include "common/util.h"
 #include "rpc/rpc.h"
 
-static void set_str(char **slot, const char *v)
+/* Every setting aifbd knows: its key in the file ("section.key"), the environment variable that
+ * sets it (NULL: none), what it is, and where it lives. One table, so the file, the environment
+ * and the flags can never disagree on a name, and an unknown key is refused everywhere. */
+typedef enum {
+    SET_STR,
+    SET_SECRET,
+    SET_INT,
+    SET_BOOL,
+    SET_CHOICE,
+    SET_LOGLEVEL,
+    SET_LOGFMT
+} set_kind;
+
+typedef struct setting {
+    const char *key;
+    const char *env;
+    set_kind kind;
+    size_t off;
+    int lo, hi;          /* SET_INT */
+    const char *choices; /* SET_CHOICE: "a|b|c" */
+    bool env_only;       /* secrets that must not sit in a file */
+} setting;
+
+#define AT(field) offsetof(aifbd_config, field)
+#define JOB(prefix, part, envp, envacct)                                                           \
+    {prefix ".account", envacct, SET_STR, AT(slurm.part.account)},                                 \
+        {prefix ".partition", envp, SET_STR, AT(slurm.part.partition)},                            \
+        {prefix ".qos", NULL, SET_STR, AT(slurm.part.qos)},                                        \
+        {prefix ".time_limit_min", NULL, SET_INT, AT(slurm.part.time_limit_min), 1, 525600},       \
+        {prefix ".nodes", NULL, SET_INT, AT(slurm.part.nodes), 1, 100000},                         \
+        {prefix ".tasks", NULL, SET_INT, AT(slurm.part.tasks), 1, 1000000},                        \
+        {prefix ".cpus_per_task", NULL, SET_INT, AT(slurm.part.cpus_per_task), 1, 65534},          \
+        {prefix ".memory_mb", NULL, SET_INT, AT(slurm.part.memory_mb), 1, 2000000000},             \
+    {                                                                                              \
+        prefix ".gpus", NULL, SET_INT, AT(slurm.part.gpus), 0, 1024                                \
+    }
+
+static const setting settings[] = {
+    {"listen", "AIFB_LISTEN", SET_STR, AT(listen)},
+    {"state_dir", "AIFB_STATE_DIR", SET_STR, AT(state_dir)},
+    {"recipes_dir", "AIFB_RECIPES_DIR", SET_STR, AT(recipes_dir)},
+    {"executor", "AIFB_EXECUTOR", SET_CHOICE, AT(executor), 0, 0, "local|slurm-rest|slurm-ssh"},
+    {"token", "AIFB_TOKEN", SET_SECRET, AT(token)},
+    {"workers", "AIFB_WORKERS", SET_INT, AT(workers), 1, 64},
+    {"grace_ms", "AIFB_GRACE_MS", SET_INT, AT(grace_ms), 0, 600000},
+    {"tick_ms", "AIFB_TICK_MS", SET_INT, AT(tick_ms), 10, 60000},
+    {"log_level", "AIFB_LOG_LEVEL", SET_LOGLEVEL, AT(log_level)},
+    {"log_format", "AIFB_LOG_FORMAT", SET_LOGFMT, AT(log_json)},
+    JOB("slurm", job, "AIFB_SLURM_PARTITION", "AIFB_SLURM_ACCOUNT"),
+    JOB("slurm_service", service, NULL, NULL),
+    JOB("slurm_client", client, NULL, NULL),
+    {"slurm.gpu_directive", NULL, SET_CHOICE, AT(slurm.gpu_directive), 0, 0, "gpus|gres"},
+    {"slurm.remote_base", "REMOTE_BASE_PATH", SET_STR, AT(slurm.remote_base)},
+    {"slurm.endpoint_timeout_s", NULL, SET_INT, AT(slurm.endpoint_timeout_s), 1, 604800},
+    {"slurm.login_shell", NULL, SET_BOOL, AT(slurm.login_shell)},
+    {"slurm.modules", NULL, SET_STR, AT(slurm.modules)},
+    {"slurm_rest.url", "AIFB_SLURM_REST_URL", SET_STR, AT(slurm.rest_url)},
+    {"slurm_rest.user", "AIFB_SLURM_USER", SET_STR, AT(slurm.rest_user)},
+    {"slurm_rest.version", "AIFB_SLURM_REST_VERSION", SET_CHOICE, AT(slurm.rest_version), 0, 0,
+     "auto|v0.0.38|v0.0.40|v0.0.41|v0.0.42"},
+    {"slurm_rest.jwt", "SLURM_JWT", SET_SECRET, AT(slurm.jwt), 0, 0, NULL, true},
+    {"slurm_rest.jwt_key", "AIFB_SLURM_JWT_KEY", SET_STR, AT(slurm.jwt_key_path)},
+    {"slurm_rest.jwt_lifetime_s", NULL, SET_INT, AT(slurm.jwt_lifetime_s), 60, 31536000},
+    {"ssh.host", "SSH_HOST", SET_STR, AT(slurm.ssh_host)},
+    {"ssh.port", "SSH_PORT", SET_INT, AT(slurm.ssh_port), 1, 65535},
+    {"ssh.user", "SSH_USER", SET_STR, AT(slurm.ssh_user)},
+    {"ssh.key_path", "SSH_KEY_PATH", SET_STR, AT(slurm.ssh_key_path)},
+    {"ssh.known_hosts", "SSH_KNOWN_HOSTS", SET_STR, AT(slurm.ssh_known_hosts)},
+    {"ssh.mode", "AIFB_SSH_MODE", SET_CHOICE, AT(slurm.ssh_mode), 0, 0, "tunnel|cli"},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static const setting *setting_find(const char *key)
 {
-    free(*slot);
-    *slot = xstrdup(v);
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (!strcmp(settings[i].key, key))
+            return &settings[i];
+    return NULL;
 }
 
-static aifb_code parse_int(const char *what, const char *v, int lo, int hi, int *out, aifb_err *err)
+static bool choice_ok(const char *choices, const char *v)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < lo || n > hi)
-        return aifb_err_set(err, AIFB_EINVAL, "%s: '%s' is not an integer in %d..%d", what, v, lo,
-                            hi);
-    *out = (int)n;
+    size_t n = strlen(v);
+    for (const char *c = choices; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && !strncmp(c, v, n))
+            return true;
+        c += len + (bar ? 1 : 0);
+    }
+    return false;
+}
+
+/* Sets one setting from text; `source` names where the value came from, for messages (a secret's
+ * value is never repeated in one). */
+static aifb_code setting_apply(aifbd_config *cfg, const setting *s, const char *v,
+                               const char *source, aifb_err *err)
+{
+    void *slot = (char *)cfg + s->off;
+    switch (s->kind) {
+    case SET_STR:
+    case SET_SECRET:
+        free(*(char **)slot);
+        *(char **)slot = xstrdup(v);
+        return AIFB_OK;
+    case SET_CHOICE:
+        if (!choice_ok(s->choices, v))
+            return aifb_err_set(err, AIFB_EINVAL, "%s %s: '%s' is not one of %s", source, s->key, v,
+                                s->choices);
+        free(*(char **)slot);
+        *(char **)slot = xstrdup(v);
+        return AIFB_OK;
+    case SET_INT: {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < s->lo || n > s->hi)
+            return aifb_err_set(err, AIFB_EINVAL, "%s %s: '%s' is not an integer in %d..%d", source,
+                                s->key, v, s->lo, s->hi);
+        *(int *)slot = (int)n;
+        return AIFB_OK;
+    }
+    case SET_BOOL:
+        if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+            *(bool *)slot = true;
+        else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
+            *(bool *)slot = false;
+        else
+            return aifb_err_set(err, AIFB_EINVAL, "%s %s: '%s' is not true or false", source,
+                                s->key, v);
+        return AIFB_OK;
+    case SET_LOGLEVEL:
+        if (!aifb_log_level_parse(v, (aifb_log_level *)slot))
+            return aifb_err_set(err, AIFB_EINVAL,
+                                "%s %s: '%s' is not one of debug, info, warn, error", source,
+                                s->key, v);
+        return AIFB_OK;
+    case SET_LOGFMT:
+        if (strcmp(v, "json") && strcmp(v, "text"))
+            return aifb_err_set(err, AIFB_EINVAL, "%s %s: '%s' is not one of text, json", source,
+                                s->key, v);
+        *(bool *)slot = !strcmp(v, "json");
+        return AIFB_OK;
+    }
     return AIFB_OK;
 }
 
-/* One setting by its name, whichever source it came from. */
+/* A setting by its key, from the file or a flag. */
 static aifb_code config_set(aifbd_config *cfg, const char *key, const char *v, const char *source,
                             aifb_err *err)
 {
-    char what[160];
-    snprintf(what, sizeof what, "%s %s", source, key);
-    if (!strcmp(key, "listen"))
-        set_str(&cfg->listen, v);
-    else if (!strcmp(key, "state_dir"))
-        set_str(&cfg->state_dir, v);
-    else if (!strcmp(key, "recipes_dir"))
-        set_str(&cfg->recipes_dir, v);
-    else if (!strcmp(key, "executor"))
-        set_str(&cfg->executor, v);
-    else if (!strcmp(key, "token"))
-        set_str(&cfg->token, v);
-    else if (!strcmp(key, "workers"))
-        return parse_int(what, v, 1, 64, &cfg->workers, err);
-    else if (!strcmp(key, "grace_ms"))
-        return parse_int(what, v, 0, 600000, &cfg->grace_ms, err);
-    else if (!strcmp(key, "tick_ms"))
-        return parse_int(what, v, 10, 60000, &cfg->tick_ms, err);
-    else if (!strcmp(key, "log_level")) {
-        if (!aifb_log_level_parse(v, &cfg->log_level))
-            return aifb_err_set(err, AIFB_EINVAL, "%s: '%s' is not one of debug, info, warn, error",
-                                what, v);
-    } else if (!strcmp(key, "log_format")) {
-        if (strcmp(v, "json") && strcmp(v, "text"))
-            return aifb_err_set(err, AIFB_EINVAL, "%s: '%s' is not one of text, json", what, v);
-        cfg->log_json = !strcmp(v, "json");
-    } else
-        return aifb_err_set(err, AIFB_EINVAL, "%s: unknown setting", what);
-    return AIFB_OK;
+    const setting *s = setting_find(key);
+    if (!s)
+        return aifb_err_set(err, AIFB_EINVAL, "%s %s: unknown setting", source, key);
+    if (s->env_only)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "%s %s: a secret is not read from here; set %s in the environment",
+                            source, key, s->env);
+    return setting_apply(cfg, s, v, source, err);
+}
+
+static void set_defaults(aifbd_config *cfg)
+{
+    cfg->listen = xstrdup("127.0.0.1:50051");
+    cfg->executor = xstrdup("local");
+    cfg->workers = 2;
+    cfg->grace_ms = 5000;
+    cfg->tick_ms = 200;
+    cfg->log_level = AIFB_LOG_INFO;
+    aifbd_slurm_job *jobs[] = {&cfg->slurm.job, &cfg->slurm.service, &cfg->slurm.client};
+    for (size_t i = 0; i < 3; i++) {
+        aifbd_slurm_job *j = jobs[i];
+        j->time_limit_min = j->nodes = j->tasks = j->cpus_per_task = j->memory_mb = j->gpus = -1;
+    }
+    cfg->slurm.gpu_directive = xstrdup("gpus");
+    cfg->slurm.endpoint_timeout_s = 1800;
+    cfg->slurm.rest_version = xstrdup("auto");
+    cfg->slurm.jwt_lifetime_s = 3600;
+    cfg->slurm.ssh_port = 22;
+    cfg->slurm.ssh_mode = xstrdup("cli");
 }
 
 static char *default_state_dir(void)
@@ -108,6 +238,26 @@ static char *default_recipes_dir(void)
     return xstrdup("/usr/share/aifb/recipes");
 }
 
+/* A section ("slurm:") whose scalar members become "slurm.key" settings. */
+static aifb_code load_section(aifbd_config *cfg, yaml_document_t *doc, const char *section,
+                              yaml_node_t *map, const char *src, aifb_err *err)
+{
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top;
+         pr++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+        yaml_node_t *v = yaml_document_get_node(doc, pr->value);
+        if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE)
+            return aifb_err_set(err, AIFB_EINVAL, "%s section '%s' must hold single values", src,
+                                section);
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", section, (const char *)k->data.scalar.value);
+        aifb_code rc = config_set(cfg, key, (const char *)v->data.scalar.value, src, err);
+        if (rc)
+            return rc;
+    }
+    return AIFB_OK;
+}
+
 static aifb_code load_file(aifbd_config *cfg, const char *path, aifb_err *err)
 {
     char *text = NULL;
@@ -138,14 +288,15 @@ static aifb_code load_file(aifbd_config *cfg, const char *path, aifb_err *err)
             break;
         }
         const char *key = (const char *)k->data.scalar.value;
-        if (v->type == YAML_SCALAR_NODE) {
-            char src[PATH_MAX + 16];
-            snprintf(src, sizeof src, "config %s:", path);
+        char src[PATH_MAX + 16];
+        snprintf(src, sizeof src, "config %s:", path);
+        if (v->type == YAML_SCALAR_NODE)
             rc = config_set(cfg, key, (const char *)v->data.scalar.value, src, err);
-        } else {
-            rc =
-                aifb_err_set(err, AIFB_EINVAL, "config %s: '%s' must be a single value", path, key);
-        }
+        else if (v->type == YAML_MAPPING_NODE)
+            rc = load_section(cfg, &doc, key, v, src, err);
+        else
+            rc = aifb_err_set(err, AIFB_EINVAL, "config %s: '%s' must be a value or a section",
+                              path, key);
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&p);
@@ -153,41 +304,31 @@ static aifb_code load_file(aifbd_config *cfg, const char *path, aifb_err *err)
     return rc;
 }
 
-static const struct {
-    const char *env, *key;
-} env_names[] = {
-    {"AIFB_LISTEN", "listen"},
-    {"AIFB_STATE_DIR", "state_dir"},
-    {"AIFB_RECIPES_DIR", "recipes_dir"},
-    {"AIFB_EXECUTOR", "executor"},
-    {"AIFB_TOKEN", "token"},
-    {"AIFB_WORKERS", "workers"},
-    {"AIFB_GRACE_MS", "grace_ms"},
-    {"AIFB_LOG_LEVEL", "log_level"},
-    {"AIFB_LOG_FORMAT", "log_format"},
-};
-
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: aifbd [--listen ADDR] [--state-dir DIR] [--config FILE] [--recipes DIR]\n"
-            "             [--executor local] [--log-level debug|info|warn|error] [--log-json]\n"
-            "             [--version] [--help]\n"
-            "\n"
-            "The aifb control-plane daemon: recipes, runs and services over a gRPC API.\n"
-            "\n"
-            "  --listen ADDR     host:port or unix:PATH (default 127.0.0.1:50051). A listener\n"
-            "                    that is not loopback or a unix socket needs a token.\n"
-            "  --state-dir DIR   SQLite database and run folders (default ~/.local/state/aifb,\n"
-            "                    or /var/lib/aifb as root)\n"
-            "  --config FILE     YAML settings (keys: listen, state_dir, recipes_dir, executor,\n"
-            "                    token, workers, grace_ms, tick_ms, log_level, log_format)\n"
-            "  --recipes DIR     folder of recipe files (*.yaml)\n"
-            "\n"
-            "Environment: AIFB_CONFIG, AIFB_LISTEN, AIFB_STATE_DIR, AIFB_RECIPES_DIR,\n"
-            "AIFB_EXECUTOR, AIFB_TOKEN (bearer token), AIFB_WORKERS, AIFB_GRACE_MS,\n"
-            "AIFB_LOG_LEVEL, AIFB_LOG_FORMAT. Flags win over the environment, which wins\n"
-            "over the config file.\n");
+    fprintf(
+        f, "usage: aifbd [--listen ADDR] [--state-dir DIR] [--config FILE] [--recipes DIR]\n"
+           "             [--executor local] [--log-level debug|info|warn|error] [--log-json]\n"
+           "             [--version] [--help]\n"
+           "\n"
+           "The aifb control-plane daemon: recipes, runs and services over a gRPC API.\n"
+           "\n"
+           "  --listen ADDR     host:port or unix:PATH (default 127.0.0.1:50051). A listener\n"
+           "                    that is not loopback or a unix socket needs a token.\n"
+           "  --state-dir DIR   SQLite database and run folders (default ~/.local/state/aifb,\n"
+           "                    or /var/lib/aifb as root)\n"
+           "  --config FILE     YAML settings (keys: listen, state_dir, recipes_dir, executor,\n"
+           "                    token, workers, grace_ms, tick_ms, log_level, log_format, and\n"
+           "                    the sections slurm, slurm_service, slurm_client, slurm_rest, ssh:\n"
+           "                    see docs/slurm.md and examples/aifbd-meluxina.yaml)\n"
+           "  --recipes DIR     folder of recipe files (*.yaml)\n"
+           "\n"
+           "Environment: AIFB_CONFIG, AIFB_LISTEN, AIFB_STATE_DIR, AIFB_RECIPES_DIR,\n"
+           "AIFB_EXECUTOR, AIFB_TOKEN (bearer token), AIFB_WORKERS, AIFB_GRACE_MS,\n"
+           "AIFB_LOG_LEVEL, AIFB_LOG_FORMAT; for Slurm AIFB_SLURM_REST_URL, SLURM_JWT,\n"
+           "AIFB_SLURM_USER, AIFB_SLURM_PARTITION, AIFB_SLURM_ACCOUNT, SSH_HOST, SSH_PORT,\n"
+           "SSH_USER, SSH_KEY_PATH, SSH_KNOWN_HOSTS, REMOTE_BASE_PATH. Flags win over the\n"
+           "environment, which wins over the config file.\n");
 }
 
 /* Flags that take a value, and the setting each one sets. */
@@ -202,12 +343,7 @@ aifb_code config_load(aifbd_config *cfg, int argc, char **argv, bool *exit_now, 
 {
     memset(cfg, 0, sizeof *cfg);
     *exit_now = false;
-    cfg->listen = xstrdup("127.0.0.1:50051");
-    cfg->executor = xstrdup("local");
-    cfg->workers = 2;
-    cfg->grace_ms = 5000;
-    cfg->tick_ms = 200;
-    cfg->log_level = AIFB_LOG_INFO;
+    set_defaults(cfg);
 
     /* The file comes first whatever the order of the flags. */
     const char *file = getenv("AIFB_CONFIG");
@@ -233,9 +369,9 @@ aifb_code config_load(aifbd_config *cfg, int argc, char **argv, bool *exit_now, 
         if (load_file(cfg, file, err) != AIFB_OK)
             return err ? err->code : AIFB_EINVAL;
     }
-    for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++) {
-        const char *v = getenv(env_names[i].env);
-        if (v && *v && config_set(cfg, env_names[i].key, v, env_names[i].env, err) != AIFB_OK)
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *v = settings[i].env ? getenv(settings[i].env) : NULL;
+        if (v && *v && setting_apply(cfg, &settings[i], v, settings[i].env, err) != AIFB_OK)
             return err ? err->code : AIFB_EINVAL;
     }
     for (int i = 1; i < argc; i++) {
@@ -270,7 +406,7 @@ aifb_code config_validate(const aifbd_config *cfg, aifb_err *err)
 {
     if (strcmp(cfg->executor, "local"))
         return aifb_err_set(err, AIFB_EINVAL,
-                            "executor '%s' is not available in this build (known: local)",
+                            "executor '%s' is not available in this build yet (available: local)",
                             cfg->executor);
     if (!rpc_listen_is_local(cfg->listen) && (!cfg->token || !*cfg->token))
         return aifb_err_set(err, AIFB_EINVAL,
@@ -293,16 +429,19 @@ void config_describe(const aifbd_config *cfg, char *out, size_t outlen)
 
 void config_free(aifbd_config *cfg)
 {
-    free(cfg->listen);
-    free(cfg->state_dir);
-    free(cfg->recipes_dir);
-    free(cfg->executor);
-    if (cfg->token) {
-        /* Do not leave the secret in freed memory. */
-        volatile char *t = cfg->token;
-        while (*t)
-            *t++ = 0;
-        free(cfg->token);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (settings[i].kind != SET_STR && settings[i].kind != SET_SECRET &&
+            settings[i].kind != SET_CHOICE)
+            continue;
+        char **slot = (char **)((char *)cfg + settings[i].off);
+        if (*slot && settings[i].kind == SET_SECRET) {
+            /* Do not leave a secret in freed memory. */
+            volatile char *t = *slot;
+            while (*t)
+                *t++ = 0;
+        }
+        free(*slot);
+        *slot = NULL;
     }
     free(cfg->config_path);
     memset(cfg, 0, sizeof *cfg);

@@ -13,6 +13,34 @@
 #include "common/err.h"
 #include "common/log.h"
 
+/* Job settings; -1 (numbers) or NULL (text): not set, the cluster's default or, for the service
+ * and client overrides, the setting of every job. */
+typedef struct aifbd_slurm_job {
+    char *account, *partition, *qos;
+    int time_limit_min, nodes, tasks, cpus_per_task, memory_mb, gpus;
+} aifbd_slurm_job;
+
+/* What the Slurm executors need (docs/slurm.md, examples/aifbd-meluxina.yaml). */
+typedef struct aifbd_slurm_config {
+    aifbd_slurm_job job;     /* slurm.*: every job */
+    aifbd_slurm_job service; /* slurm_service.*: the service job, over job */
+    aifbd_slurm_job client;  /* slurm_client.*: the client job, over job */
+    char *gpu_directive;     /* gpus (--gpus=N) or gres (--gres=gpu:N) */
+    char *remote_base;       /* REMOTE_BASE_PATH: runs go to <remote_base>/runs/<id> */
+    int endpoint_timeout_s;  /* how long a client job waits for its service */
+    bool login_shell;        /* #!/bin/bash -l */
+    char *modules;           /* comma-separated `module load` list */
+    char *rest_url;          /* http://host:port or unix:/path */
+    char *rest_user;         /* X-SLURM-USER-NAME */
+    char *rest_version;      /* auto, v0.0.38, v0.0.40, v0.0.41, v0.0.42 */
+    char *jwt;               /* SLURM_JWT (a secret; environment only) */
+    char *jwt_key_path;      /* HS256 key to mint tokens with instead */
+    int jwt_lifetime_s;
+    char *ssh_host, *ssh_user, *ssh_key_path, *ssh_known_hosts;
+    int ssh_port;
+    char *ssh_mode; /* tunnel (REST through the login node) or cli (sbatch/squeue/scancel) */
+} aifbd_slurm_config;
+
 typedef struct aifbd_config {
     char *listen;    /* host:port or unix:PATH; default 127.0.0.1:50051 */
     char *state_dir; /* SQLite and run folders; default $XDG_STATE_HOME/aifb, root: /var/lib/aifb */
@@ -25,6 +53,7 @@ typedef struct aifbd_config {
     int tick_ms;       /* reconciler period; default 200 */
     aifb_log_level log_level;
     bool log_json;
+    aifbd_slurm_config slurm;
 } aifbd_config;
 
 /* Fills cfg from defaults, file, environment and argv. Returns AIFB_OK, or an error naming the bad

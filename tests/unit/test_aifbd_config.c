@@ -110,13 +110,50 @@ Test(config, a_non_loopback_listener_needs_a_token_and_the_token_is_never_descri
     config_free(&cfg);
 }
 
-Test(config, an_unknown_executor_is_refused, .init = clear_env)
+Test(config, an_unknown_executor_is_refused_naming_the_known_ones, .init = clear_env)
 {
     aifbd_config cfg;
     aifb_err err = {0};
     char *argv[] = {"aifbd", "--executor", "kubernetes", NULL};
-    cr_assert_eq(load(&cfg, &err, 3, argv), AIFB_OK);
-    cr_assert_eq(config_validate(&cfg, &err), AIFB_EINVAL);
-    cr_assert(strstr(err.msg, "kubernetes"), "%s", err.msg);
+    cr_assert_eq(load(&cfg, &err, 3, argv), AIFB_EINVAL);
+    cr_assert(strstr(err.msg, "kubernetes") && strstr(err.msg, "slurm-rest"), "%s", err.msg);
     config_free(&cfg);
+}
+
+Test(config, the_meluxina_example_reads_with_the_names_a_dotenv_already_has, .init = clear_env)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/aifbd-meluxina.yaml", AIFB_SOURCE_DIR);
+    setenv("SSH_HOST", "127.0.0.1", 1);
+    setenv("SSH_PORT", "2222", 1);
+    setenv("REMOTE_BASE_PATH", "/scratch/aifb", 1);
+    setenv("AIFB_SLURM_PARTITION", "gpu", 1);
+    aifbd_config cfg;
+    aifb_err err = {0};
+    char *argv[] = {"aifbd", "--config", path, NULL};
+    cr_assert_eq(load(&cfg, &err, 3, argv), AIFB_OK, "%s", err.msg);
+    cr_assert_str_eq(cfg.executor, "slurm-ssh");
+    cr_assert_str_eq(cfg.slurm.job.account, "p200000");
+    cr_assert_str_eq(cfg.slurm.job.partition, "gpu", "the environment wins over the file");
+    cr_assert_eq(cfg.slurm.service.gpus, 1);
+    cr_assert_eq(cfg.slurm.client.gpus, 0);
+    cr_assert_eq(cfg.slurm.client.memory_mb, -1, "not set: the job's setting applies");
+    cr_assert_str_eq(cfg.slurm.ssh_host, "127.0.0.1");
+    cr_assert_eq(cfg.slurm.ssh_port, 2222);
+    cr_assert_str_eq(cfg.slurm.remote_base, "/scratch/aifb");
+    cr_assert(cfg.slurm.login_shell);
+    config_free(&cfg);
+}
+
+Test(config, a_slurm_token_in_the_file_is_refused_and_never_echoed, .init = clear_env)
+{
+    char *path = write_config("slurm_rest:\n  jwt: eyJhbGciOiJIUzI1NiJ9.secret-part\n");
+    aifbd_config cfg;
+    aifb_err err = {0};
+    char *argv[] = {"aifbd", "--config", path, NULL};
+    cr_assert_eq(load(&cfg, &err, 3, argv), AIFB_EINVAL);
+    cr_assert(strstr(err.msg, "SLURM_JWT"), "%s", err.msg);
+    cr_assert_null(strstr(err.msg, "secret-part"), "%s", err.msg);
+    config_free(&cfg);
+    unlink(path);
 }
