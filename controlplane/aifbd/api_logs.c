@@ -1,12 +1,10 @@
 /* api_logs.c: the ReadLogs server stream: a run's or a service's output files, in chunks, and with
- * follow what is appended until the run or service has ended and the file is read to its end. */
+ * follow what is appended until the run or service has ended and the file is read to its end.
+ * Files are read through the executor, which knows where they live (this machine, or a cluster
+ * reached over ssh). */
 #include <stdio.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "aifbd/api.h"
 #include "common/util.h"
@@ -18,7 +16,7 @@ static const char *const log_streams[] = {"client.out", "client.err", "service.o
 typedef struct logs_state {
     char id[AIFB_ID_LEN + 1];
     char stream[16];
-    int fd;
+    char *dir;
     int64_t offset;
     bool follow;
 } logs_state;
@@ -62,6 +60,20 @@ static char *subject_dir(aifbd *d, const char *id, aifb_err *err)
     return dir;
 }
 
+/* The size of the file (for negative offsets), reading through the executor. */
+static int64_t file_size(aifbd *d, const char *dir, const char *name)
+{
+    char *buf = xmalloc(LOG_CHUNK);
+    int64_t size = 0;
+    size_t n;
+    aifb_err e;
+    while (d->exec->ops->read_file(d->exec, dir, name, size, buf, LOG_CHUNK, &n, &e) == AIFB_OK &&
+           n > 0)
+        size += (int64_t)n;
+    free(buf);
+    return size;
+}
+
 static aifb_code logs_open(rpc_ctx *ctx, const ProtobufCMessage *req, void **state, aifb_err *err)
 {
     aifbd *d = api_daemon(ctx);
@@ -81,25 +93,27 @@ static aifb_code logs_open(rpc_ctx *ctx, const ProtobufCMessage *req, void **sta
     char *dir = subject_dir(d, in->id, err);
     if (!dir)
         return err->code;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, stream);
-    free(dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && !(errno == ENOENT && in->follow))
-        return aifb_err_set(err, errno == ENOENT ? AIFB_ENOTFOUND : AIFB_EINTERNAL, "%s of %s: %s",
-                            stream, in->id,
-                            errno == ENOENT ? "no such output (yet)" : strerror(errno));
+    char probe[1];
+    size_t n;
+    aifb_err rerr = {0};
+    if (d->exec->ops->read_file(d->exec, dir, stream, 0, probe, 0, &n, &rerr) &&
+        !(rerr.code == AIFB_ENOTFOUND && in->follow)) {
+        free(dir);
+        if (rerr.code == AIFB_ENOTFOUND)
+            return aifb_err_set(err, AIFB_ENOTFOUND, "%s of %s: no such output (yet)", stream,
+                                in->id);
+        return aifb_err_set(err, rerr.code, "%s of %s: %s", stream, in->id, rerr.msg);
+    }
     logs_state *l = xcalloc(1, sizeof *l);
     snprintf(l->id, sizeof l->id, "%s", in->id);
     snprintf(l->stream, sizeof l->stream, "%s", stream);
-    l->fd = fd;
+    l->dir = dir;
     l->follow = in->follow;
-    if (in->offset < 0 && fd >= 0) {
-        struct stat st;
-        fstat(fd, &st);
-        l->offset = st.st_size + in->offset > 0 ? st.st_size + in->offset : 0;
+    if (in->offset < 0) {
+        int64_t size = file_size(d, dir, stream);
+        l->offset = size + in->offset > 0 ? size + in->offset : 0;
     } else {
-        l->offset = in->offset > 0 ? in->offset : 0;
+        l->offset = in->offset;
     }
     *state = l;
     return AIFB_OK;
@@ -109,26 +123,17 @@ static rpc_next logs_next(rpc_ctx *ctx, void *state, ProtobufCMessage **msg, aif
 {
     aifbd *d = api_daemon(ctx);
     logs_state *l = state;
-    if (l->fd < 0) {
-        /* Following a file that did not exist yet. */
-        char *dir = subject_dir(d, l->id, err);
-        if (!dir)
-            return RPC_NEXT_END;
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", dir, l->stream);
-        free(dir);
-        l->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (l->fd < 0)
-            return subject_ended(d, l->id) ? RPC_NEXT_END : RPC_NEXT_WAIT;
-    }
     /* Decide "ended" before reading, so bytes written just before the end are still sent. */
     bool ended = !l->follow || subject_ended(d, l->id);
     char *buf = xmalloc(LOG_CHUNK);
-    ssize_t n = pread(l->fd, buf, LOG_CHUNK, l->offset);
-    if (n <= 0) {
+    size_t n = 0;
+    aifb_err rerr = {0};
+    aifb_code rc =
+        d->exec->ops->read_file(d->exec, l->dir, l->stream, l->offset, buf, LOG_CHUNK, &n, &rerr);
+    if (rc || n == 0) {
         free(buf);
-        if (n < 0) {
-            aifb_err_set(err, AIFB_EINTERNAL, "reading %s: %s", l->stream, strerror(errno));
+        if (rc && rc != AIFB_ENOTFOUND) {
+            aifb_err_set(err, rc, "reading %s: %s", l->stream, rerr.msg);
             return RPC_NEXT_END;
         }
         return ended ? RPC_NEXT_END : RPC_NEXT_WAIT;
@@ -138,8 +143,8 @@ static rpc_next logs_next(rpc_ctx *ctx, void *state, ProtobufCMessage **msg, aif
     c->stream = xstrdup(l->stream);
     c->offset = l->offset;
     c->data.data = (uint8_t *)buf;
-    c->data.len = (size_t)n;
-    l->offset += n;
+    c->data.len = n;
+    l->offset += (int64_t)n;
     *msg = &c->base;
     return RPC_NEXT_MSG;
 }
@@ -148,8 +153,7 @@ static void logs_close(rpc_ctx *ctx, void *state)
 {
     (void)ctx;
     logs_state *l = state;
-    if (l->fd >= 0)
-        close(l->fd);
+    free(l->dir);
     free(l);
 }
 

@@ -18,8 +18,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define LOCAL_HOST "127.0.0.1"
-
 /* Splits "host:port" (the endpoints aifbd writes). */
 static bool endpoint_split(const char *ep, char *host, size_t hostlen, int *port)
 {
@@ -113,33 +111,33 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
     if (recipe_resolve_params(r, params, nparams, &resolved, &nresolved, err))
         return err->code;
 
-    char endpoint[300];
-    aifb_code rc = AIFB_OK;
-    if (own_service) {
-        int port = r->service.port;
+    run_rec run = {0};
+    aifb_id_new('r', run.id);
+    char local_dir[4096];
+    aifbd_run_dir(d, run.id, local_dir, sizeof local_dir);
+    exec_place place;
+    char endpoint[300], result[4200];
+    aifb_code rc = d->exec->ops->place(d->exec, run.id, local_dir, &place, err);
+    if (!rc && own_service) {
+        int port = r->service.port ? r->service.port : place.port;
         if (!port)
-            rc = plan_pick_port(LOCAL_HOST, &port, err);
-        snprintf(endpoint, sizeof endpoint, "%s:%d", LOCAL_HOST, port);
-    } else {
+            rc = plan_pick_port(place.host, &port, err);
+        snprintf(endpoint, sizeof endpoint, "%s:%d", place.host, port);
+    } else if (!rc) {
         rc = resolve_service_endpoint(d, service_id, endpoint, sizeof endpoint, err);
     }
     if (rc) {
         kv_array_free(resolved, nresolved);
         return rc;
     }
-
-    run_rec run = {0};
-    aifb_id_new('r', run.id);
-    char dir[4096], result[4200];
-    aifbd_run_dir(d, run.id, dir, sizeof dir);
-    snprintf(result, sizeof result, "%s/client.out", dir);
+    snprintf(result, sizeof result, "%s/client.out", place.dir);
     run.recipe = (char *)r->name;
     run.params = resolved;
     run.nparams = nresolved;
     run.service_id = (char *)(own_service ? "" : service_id);
     run.reason = "";
     run.executor = (char *)d->exec->ops->name;
-    run.run_dir = dir;
+    run.run_dir = place.dir;
     run.result_path = result;
     run.endpoint = endpoint;
     run.handles = "";
@@ -151,7 +149,7 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
         kv_array_free(resolved, nresolved);
         return err->code;
     }
-    if (aifb_mkdirs(dir, 0755, err)) {
+    if (aifb_mkdirs(local_dir, 0755, err)) {
         plan_free(plan);
         kv_array_free(resolved, nresolved);
         return err->code;
@@ -169,7 +167,7 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
             char why[128];
             snprintf(why, sizeof why, "submitted to the %s executor", d->exec->ops->name);
             store_run_transition(d->db, run.id, RUN_SUBMITTED, why, NULL, NULL);
-            log_info("run %s (%s) SUBMITTED, folder %s", run.id, r->name, dir);
+            log_info("run %s (%s) SUBMITTED, folder %s", run.id, r->name, place.dir);
         }
     }
     pthread_mutex_unlock(&d->life_mu);
@@ -206,6 +204,29 @@ aifb_code runs_stop(aifbd *d, const char *id, const char *reason, run_rec *out, 
     return rc ? rc : store_run_get(d->db, id, out, err);
 }
 
+/* A whole output file of a run, through the executor (it may live on a cluster). */
+static aifb_code read_output(aifbd *d, const char *dir, const char *name, char **out, size_t *len,
+                             aifb_err *err)
+{
+    const size_t max = 64u << 20;
+    abuf b = {0};
+    char *chunk = xmalloc(1 << 16);
+    size_t n = 0;
+    aifb_code rc;
+    while ((rc = d->exec->ops->read_file(d->exec, dir, name, (int64_t)b.len, chunk, 1 << 16, &n,
+                                         err)) == AIFB_OK &&
+           n > 0 && b.len < max)
+        abuf_append(&b, chunk, n);
+    free(chunk);
+    if (rc) {
+        abuf_free(&b);
+        return rc;
+    }
+    *len = b.len;
+    *out = abuf_take(&b);
+    return AIFB_OK;
+}
+
 /* Parses the client's output into the run's summary; a problem is noted, not fatal. */
 static void run_record_outcome(aifbd *d, const run_rec *r, const exec_status *st, char *note,
                                size_t notelen)
@@ -220,7 +241,7 @@ static void run_record_outcome(aifbd *d, const run_rec *r, const exec_status *st
         char *text = NULL;
         size_t len = 0;
         aifb_err e;
-        if (aifb_read_file(r->result_path, 64u << 20, &text, &len, &e) == AIFB_OK &&
+        if (read_output(d, r->run_dir, "client.out", &text, &len, &e) == AIFB_OK &&
             summary_parse(parser, text, len, &m, &nm, &e) == AIFB_OK) {
             u.summary = m;
             u.nsummary = nm;

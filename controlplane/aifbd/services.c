@@ -9,8 +9,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define LOCAL_HOST "127.0.0.1"
-
 static void move_service(aifbd *d, const service_rec *s, service_state to, const char *reason)
 {
     if (s->state == to)
@@ -62,29 +60,33 @@ aifb_code services_start(aifbd *d, const char *recipe_name, const kv *params, si
     size_t nresolved = 0;
     if (recipe_resolve_params(r, params, nparams, &resolved, &nresolved, err))
         return err->code;
-    int port = r->service.port;
-    if (!port && plan_pick_port(LOCAL_HOST, &port, err)) {
-        kv_array_free(resolved, nresolved);
-        return err->code;
-    }
-    char endpoint[300], dir[4096];
-    snprintf(endpoint, sizeof endpoint, "%s:%d", LOCAL_HOST, port);
     service_rec s = {0};
     aifb_id_new('s', s.id);
-    aifbd_service_dir(d, s.id, dir, sizeof dir);
+    char local_dir[4096], endpoint[300];
+    aifbd_service_dir(d, s.id, local_dir, sizeof local_dir);
+    exec_place place;
+    aifb_code rc = d->exec->ops->place(d->exec, s.id, local_dir, &place, err);
+    int port = r->service.port ? r->service.port : place.port;
+    if (!rc && !port)
+        rc = plan_pick_port(place.host, &port, err);
+    if (rc) {
+        kv_array_free(resolved, nresolved);
+        return rc;
+    }
+    snprintf(endpoint, sizeof endpoint, "%s:%d", place.host, port);
     s.recipe = (char *)r->name;
     s.params = resolved;
     s.nparams = nresolved;
     s.endpoint = endpoint;
     s.reason = "";
     s.executor = (char *)d->exec->ops->name;
-    s.service_dir = dir;
+    s.service_dir = place.dir;
     s.handles = "";
 
     exec_plan *plan = NULL;
-    aifb_code rc = plan_for_service(r, &s, &plan, err);
+    rc = plan_for_service(r, &s, &plan, err);
     if (!rc)
-        rc = aifb_mkdirs(dir, 0755, err);
+        rc = aifb_mkdirs(local_dir, 0755, err);
     if (rc) {
         plan_free(plan);
         kv_array_free(resolved, nresolved);
@@ -98,7 +100,7 @@ aifb_code services_start(aifbd *d, const char *recipe_name, const kv *params, si
             store_service_transition(d->db, s.id, SVC_FAILED, serr.msg, NULL, NULL);
             rc = aifb_err_set(err, serr.code, "service %s not started: %s", s.id, serr.msg);
         } else {
-            log_info("service %s (%s) submitted, folder %s", s.id, r->name, dir);
+            log_info("service %s (%s) submitted, folder %s", s.id, r->name, place.dir);
         }
     }
     pthread_mutex_unlock(&d->life_mu);

@@ -12,6 +12,7 @@
  * groups, /proc for a supervisor that is not our child) and from the files exec_spawn.c writes,
  * which is also all adopt() has to go on after a restart. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -660,6 +661,40 @@ static aifb_code local_log_path(executor *ex, const char *id, const char *stream
     return AIFB_OK;
 }
 
+static aifb_code local_place(executor *ex, const char *id, const char *local_dir, exec_place *out,
+                             aifb_err *err)
+{
+    (void)ex;
+    (void)id;
+    if (snprintf(out->dir, sizeof out->dir, "%s", local_dir) >= (int)sizeof out->dir)
+        return aifb_err_set(err, AIFB_ERANGE, "run folder path too long: %.80s...", local_dir);
+    snprintf(out->host, sizeof out->host, "127.0.0.1");
+    out->port = 0;
+    return AIFB_OK;
+}
+
+static aifb_code local_read_file(executor *ex, const char *dir, const char *name, int64_t offset,
+                                 char *buf, size_t cap, size_t *n, aifb_err *err)
+{
+    (void)ex;
+    char path[4200];
+    *n = 0;
+    if (strchr(name, '/') || name[0] == '.')
+        return aifb_err_set(err, AIFB_EINVAL, "'%s' is not a file name of a run", name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return aifb_err_set(err, errno == ENOENT ? AIFB_ENOTFOUND : AIFB_EINTERNAL,
+                            "cannot open %s: %s", path, strerror(errno));
+    ssize_t got = pread(fd, buf, cap, offset < 0 ? 0 : offset);
+    int e = errno;
+    close(fd);
+    if (got < 0)
+        return aifb_err_set(err, AIFB_EINTERNAL, "cannot read %s: %s", path, strerror(e));
+    *n = (size_t)got;
+    return AIFB_OK;
+}
+
 /* One round of stopping every plan; returns whether anything is still alive. */
 static bool shutdown_round(local_exec *le)
 {
@@ -712,6 +747,8 @@ static const executor_ops local_ops = {
     .cancel = local_cancel,
     .forget = local_forget,
     .log_path = local_log_path,
+    .place = local_place,
+    .read_file = local_read_file,
     .shutdown = local_shutdown,
     .free = local_free,
 };

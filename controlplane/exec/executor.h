@@ -89,6 +89,15 @@ typedef struct exec_status {
     char handles[256];  /* for people: "service pgid 1234, client pgid 1240" */
 } exec_status;
 
+/* Where a plan's files live and how its service is reached, as the executor sees them: aifbd
+ * asks before building a plan, so ${run_dir}, ${workdir}, ${host} and ${port} name what the
+ * processes will see (a cluster path and the node's host on Slurm, this machine locally). */
+typedef struct exec_place {
+    char dir[4096]; /* the run's folder as its processes see it */
+    char host[256]; /* the host a service binds and a client dials */
+    int port;       /* 0: aifbd picks a free port on this machine */
+} exec_place;
+
 typedef struct executor executor;
 
 typedef struct executor_ops {
@@ -111,6 +120,14 @@ typedef struct executor_ops {
      * "client.out" or "client.err". */
     aifb_code (*log_path)(executor *ex, const char *id, const char *stream, char *out,
                           size_t outlen, aifb_err *err);
+    /* Where a new plan with this id goes; local_dir is the folder aifbd keeps for it. */
+    aifb_code (*place)(executor *ex, const char *id, const char *local_dir, exec_place *out,
+                       aifb_err *err);
+    /* Reads up to cap bytes of the file `name` ("client.out", ...) in a plan's folder (as
+     * placed) from offset; *n is 0 at its end. Works for ended plans too. A file that does not
+     * exist (yet): AIFB_ENOTFOUND. */
+    aifb_code (*read_file)(executor *ex, const char *dir, const char *name, int64_t offset,
+                           char *buf, size_t cap, size_t *n, aifb_err *err);
     /* Stops every process this executor started and waits until they are gone (aifbd's own
      * clean shutdown). */
     void (*shutdown)(executor *ex);
