@@ -185,6 +185,7 @@ aifb_code runs_stop(aifbd *d, const char *id, const char *reason, run_rec *out, 
     pthread_mutex_lock(&d->life_mu);
     run_rec r;
     aifb_code rc = store_run_get(d->db, id, &r, err);
+    bool got = rc == AIFB_OK;
     if (!rc && !run_state_is_final(r.state)) {
         if (r.state == RUN_PENDING) {
             rc = store_run_transition(d->db, id, RUN_CANCELLED, why, NULL, err);
@@ -198,7 +199,7 @@ aifb_code runs_stop(aifbd *d, const char *id, const char *reason, run_rec *out, 
         if (!rc)
             log_info("run %s STOPPING: %s", id, why);
     }
-    if (!rc)
+    if (got)
         run_rec_free(&r);
     pthread_mutex_unlock(&d->life_mu);
     return rc ? rc : store_run_get(d->db, id, out, err);

@@ -117,6 +117,7 @@ aifb_code services_stop(aifbd *d, const char *id, const char *reason, service_re
     pthread_mutex_lock(&d->life_mu);
     service_rec s;
     aifb_code rc = store_service_get(d->db, id, &s, err);
+    bool got = rc == AIFB_OK;
     if (!rc && !service_state_is_final(s.state)) {
         if (s.state == SVC_PENDING) {
             rc = store_service_transition(d->db, id, SVC_STOPPED, why, NULL, err);
@@ -128,7 +129,7 @@ aifb_code services_stop(aifbd *d, const char *id, const char *reason, service_re
                 log_warn("service %s: cancel: %s", id, cerr.msg);
         }
     }
-    if (!rc)
+    if (got)
         service_rec_free(&s);
     pthread_mutex_unlock(&d->life_mu);
     return rc ? rc : store_service_get(d->db, id, out, err);
