@@ -177,8 +177,7 @@ aifb_code slurm_base64url_decode(const char *text, size_t len, uint8_t **out, si
     while (len && text[len - 1] == '=')
         len--;
     if (len % 4 == 1)
-        return aifb_err_set(err, AIFB_EINVAL, "base64url text of %zu characters is cut short",
-                            len);
+        return aifb_err_set(err, AIFB_EINVAL, "base64url text of %zu characters is cut short", len);
     uint8_t *buf = xmalloc(len * 3 / 4 + 1);
     size_t n = 0;
     uint32_t acc = 0;

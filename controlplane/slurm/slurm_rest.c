@@ -17,10 +17,11 @@
 #include "common/util.h"
 #include "slurm/slurm_jwt.h"
 
-#define REST_REPLY_MAX ((size_t)256 << 20) /* a reply larger than this is not slurmrestd's */
+/* A reply larger than this is not slurmrestd's. */
+#define REST_REPLY_MAX          ((size_t)256 << 20)
 #define REST_DEFAULT_LIFETIME_S 3600
-#define SLURM_ERR_ZERO_BYTES 5005  /* slurmctld closed the connection: a refused token */
-#define SLURM_ERR_INVALID_JOB 2017 /* "Invalid job id specified" */
+#define SLURM_ERR_ZERO_BYTES    5005 /* slurmctld closed the connection: a refused token */
+#define SLURM_ERR_INVALID_JOB   2017 /* "Invalid job id specified" */
 
 static pthread_once_t rest_curl_once = PTHREAD_ONCE_INIT;
 
@@ -44,8 +45,9 @@ static void wipe_free(char *s)
 static aifb_code rest_parse_url(slurm_rest *r, const char *url, aifb_err *err)
 {
     if (!url || !*url)
-        return aifb_err_set(err, AIFB_EINVAL, "slurmrestd URL is empty (set AIFB_SLURM_REST_URL "
-                                              "to http://host:port or unix:/path/to.sock)");
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "slurmrestd URL is empty (set AIFB_SLURM_REST_URL "
+                            "to http://host:port or unix:/path/to.sock)");
     if (strncmp(url, "unix:", 5) == 0) {
         if (url[5] != '/')
             return aifb_err_set(err, AIFB_EINVAL,
@@ -119,8 +121,7 @@ static aifb_code rest_auth_config(slurm_rest *r, const slurm_rest_config *cfg, a
         return aifb_err_set(err, AIFB_EINVAL,
                             "minting Slurm tokens needs a user name: set AIFB_SLURM_USER");
     if (cfg->jwt_lifetime_s < 0)
-        return aifb_err_set(err, AIFB_EINVAL, "JWT lifetime %d s is negative",
-                            cfg->jwt_lifetime_s);
+        return aifb_err_set(err, AIFB_EINVAL, "JWT lifetime %d s is negative", cfg->jwt_lifetime_s);
     r->lifetime_s = cfg->jwt_lifetime_s ? cfg->jwt_lifetime_s : REST_DEFAULT_LIFETIME_S;
     return slurm_jwt_key_load(cfg->jwt_key_path, &r->key, &r->keylen, err);
 }
@@ -139,8 +140,8 @@ aifb_code slurm_rest_new(const slurm_rest_config *cfg, slurm_rest **out, aifb_er
     if (!rc && cfg->version && *cfg->version && strcmp(cfg->version, "auto") != 0)
         rc = slurm_api_lookup(cfg->version, &r->api, err);
     if (!rc && !(r->curl = curl_easy_init()))
-        rc = aifb_err_set(err, AIFB_EINTERNAL, "libcurl could not make a handle for %.200s",
-                          r->url);
+        rc =
+            aifb_err_set(err, AIFB_EINTERNAL, "libcurl could not make a handle for %.200s", r->url);
     if (rc) {
         slurm_rest_free(r);
         return rc;
@@ -192,8 +193,8 @@ static aifb_code rest_current_token(slurm_rest *r, aifb_err *err)
     if (r->token && now < r->renew_at)
         return AIFB_OK;
     char *fresh;
-    aifb_code rc = slurm_jwt_mint(r->key, r->keylen, r->user, now, now + r->lifetime_s, &fresh,
-                                  err);
+    aifb_code rc =
+        slurm_jwt_mint(r->key, r->keylen, r->user, now, now + r->lifetime_s, &fresh, err);
     if (rc)
         return rc;
     wipe_free(r->token);
@@ -243,9 +244,8 @@ static size_t rest_write(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-static void rest_set_options(slurm_rest *r, const char *method, const char *url,
-                             const char *body, struct curl_slist *headers, abuf *sink,
-                             char *errbuf)
+static void rest_set_options(slurm_rest *r, const char *method, const char *url, const char *body,
+                             struct curl_slist *headers, abuf *sink, char *errbuf)
 {
     CURL *c = r->curl;
     curl_easy_reset(c);
@@ -269,10 +269,25 @@ static void rest_set_options(slurm_rest *r, const char *method, const char *url,
     }
 }
 
-/* The Slurm error numbers of a reply that matter for classification. */
-static void rest_error_numbers(const char *body, size_t len, bool *zero_bytes, bool *invalid_job)
+/* What the Slurm error numbers of a reply say about its cause. */
+typedef struct rest_causes {
+    bool zero_bytes;       /* 5005: slurmctld hung up, which is how it refuses a token */
+    bool invalid_job;      /* 2017 */
+    bool no_controller;    /* 1000-1004, 1800-1804 (connection to slurmctld), 5004 (its timeout) */
+    bool only_unspecified; /* every error is -1: a failed load (of jobs, nodes, ...) */
+} rest_causes;
+
+static void rest_note_error(int64_t n, rest_causes *c)
 {
-    *zero_bytes = *invalid_job = false;
+    c->zero_bytes |= n == SLURM_ERR_ZERO_BYTES;
+    c->invalid_job |= n == SLURM_ERR_INVALID_JOB;
+    c->no_controller |= (n >= 1000 && n <= 1004) || (n >= 1800 && n <= 1804) || n == 5004;
+    c->only_unspecified &= n == -1;
+}
+
+static rest_causes rest_error_causes(const char *body, size_t len)
+{
+    rest_causes c = {.only_unspecified = true};
     json_tokener *tok = json_tokener_new();
     json_object *root = json_tokener_parse_ex(tok, body, (int)len);
     json_tokener_free(tok);
@@ -280,16 +295,16 @@ static void rest_error_numbers(const char *body, size_t len, bool *zero_bytes, b
     if (root && json_object_object_get_ex(root, "errors", &errs) &&
         json_object_is_type(errs, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(errs); i++) {
-            json_object *e = json_object_array_get_idx(errs, i), *num;
-            /* v0.0.38 writes error_code in some replies, error_number in others. */
-            if (!json_object_object_get_ex(e, "error_number", &num))
-                json_object_object_get_ex(e, "error_code", &num);
-            int64_t n = num ? json_object_get_int64(num) : 0;
-            *zero_bytes |= n == SLURM_ERR_ZERO_BYTES;
-            *invalid_job |= n == SLURM_ERR_INVALID_JOB;
+            json_object *e = json_object_array_get_idx(errs, i), *num = NULL;
+            /* v0.0.38 writes error_number, error_code or errno depending on the handler. */
+            if (!json_object_object_get_ex(e, "error_number", &num) &&
+                !json_object_object_get_ex(e, "error_code", &num))
+                json_object_object_get_ex(e, "errno", &num);
+            rest_note_error(num ? json_object_get_int64(num) : 0, &c);
         }
     }
     json_object_put(root);
+    return c;
 }
 
 /* A short printable excerpt of a reply that is not Slurm's JSON (a proxy's page, say). */
@@ -308,8 +323,8 @@ static aifb_code rest_http_error(slurm_rest *r, const char *method, const char *
     long st = rep->status;
     if (st == 401 || st == 403)
         return aifb_err_set(err, AIFB_EUNAUTHENTICATED,
-                            "slurmrestd at %.200s refused the credentials %s%s (HTTP %ld)",
-                            r->url, r->send_token ? "of user " : "(local auth, by uid)",
+                            "slurmrestd at %.200s refused the credentials %s%s (HTTP %ld)", r->url,
+                            r->send_token ? "of user " : "(local auth, by uid)",
                             r->send_token ? r->user : "", st);
     if (!slurm_api_errors(rep->body, rep->len, msg, sizeof msg)) {
         rest_excerpt(rep->body, rep->len, msg, sizeof msg);
@@ -318,22 +333,31 @@ static aifb_code rest_http_error(slurm_rest *r, const char *method, const char *
                             code == AIFB_EUNAVAILABLE ? "unreachable" : "failed", st, method, path,
                             msg[0] ? ": " : "", msg);
     }
-    bool zero_bytes, invalid_job;
-    rest_error_numbers(rep->body, rep->len, &zero_bytes, &invalid_job);
+    rest_causes c = rest_error_causes(rep->body, rep->len);
     const char *slurm_msg = strncmp(msg, "slurmrestd: ", 12) == 0 ? msg + 12 : msg;
-    if (zero_bytes && r->send_token)
+    if (c.zero_bytes && r->send_token)
         return aifb_err_set(err, AIFB_EUNAUTHENTICATED,
                             "slurmrestd at %.200s: slurmctld refused the token of user %s (a "
                             "bad, expired or foreign-key JWT; Slurm says: %s)",
                             r->url, r->user, slurm_msg);
-    aifb_code code = invalid_job ? AIFB_ENOTFOUND : refusal;
+    if (c.no_controller || c.zero_bytes)
+        return aifb_err_set(err, AIFB_EUNAVAILABLE,
+                            "slurmrestd at %.200s cannot reach slurmctld: %s", r->url, slurm_msg);
+    /* slurmrestd 22.05 answers a failed load with error -1 alone, both when slurmctld is down
+     * and when it refused the token: either way nothing is known and a retry may work. */
+    if (c.only_unspecified && strcmp(method, "GET") == 0)
+        return aifb_err_set(err, AIFB_EUNAVAILABLE,
+                            "slurmrestd at %.200s got no answer from slurmctld for %s (slurmctld "
+                            "is down%s%s): %s",
+                            r->url, path, r->send_token ? " or refused the token of user " : "",
+                            r->send_token ? r->user : "", slurm_msg);
+    aifb_code code = c.invalid_job ? AIFB_ENOTFOUND : refusal;
     return aifb_err_set(err, code, "slurmrestd at %.200s refused %s %s: %s", r->url, method, path,
                         slurm_msg);
 }
 
-aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *path,
-                              const char *body, aifb_code refusal, slurm_rest_reply *reply,
-                              aifb_err *err)
+aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *path, const char *body,
+                              aifb_code refusal, slurm_rest_reply *reply, aifb_err *err)
 {
     memset(reply, 0, sizeof *reply);
     if (r->send_token) {
@@ -358,8 +382,8 @@ aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *pat
             return aifb_err_set(err, AIFB_ERESOURCE,
                                 "slurmrestd at %.200s: the reply to %s %s is over %zu bytes",
                                 r->url, method, path, REST_REPLY_MAX);
-        return aifb_err_set(err, AIFB_EUNAVAILABLE, "slurmrestd at %.200s unreachable: %s",
-                            r->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        return aifb_err_set(err, AIFB_EUNAVAILABLE, "slurmrestd at %.200s unreachable: %s", r->url,
+                            errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
     if ((reply->status >= 200 && reply->status < 300) || reply->status == 304)
         return AIFB_OK;

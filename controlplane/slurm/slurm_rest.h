@@ -7,9 +7,13 @@
  * moves them and turns what can go wrong on the way into aifb errors:
  *
  *   AIFB_EUNAVAILABLE      "slurmrestd at URL unreachable: <libcurl's reason>": the connection
- *                          failed, dropped or timed out, or a proxy answered 502/503/504. Nothing
- *                          is known about the request's effect: the caller keeps its runs' states
- *                          and retries later (a submit may have happened: find the job by name).
+ *                          failed, dropped or timed out, or a proxy answered 502/503/504. Also
+ *                          "slurmrestd at URL cannot reach slurmctld" (Slurm errors 1000-1004,
+ *                          1800-1804, 5004), and a GET that 22.05 fails with error -1 alone
+ *                          (what it says both when slurmctld is down and when slurmctld refused
+ *                          the token: the message names both). Nothing is known about the
+ *                          request's effect: the caller keeps its runs' states and retries later
+ *                          (a submit may have happened: find the job by name).
  *   AIFB_EUNAUTHENTICATED  HTTP 401/403, a given token that has expired, or slurmrestd 22.05's
  *                          HTTP 500 "Zero Bytes were transmitted or received" (error 5005), which
  *                          is how slurmctld's refusal of a bad token comes back.

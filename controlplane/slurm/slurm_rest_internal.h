@@ -22,7 +22,7 @@ struct slurm_rest {
     uint8_t *key;
     size_t keylen;
     int lifetime_s;
-    int64_t renew_at; /* Unix seconds when the minted token is replaced */
+    int64_t renew_at;     /* Unix seconds when the minted token is replaced */
     const slurm_api *api; /* NULL until detected */
     int connect_timeout_ms, timeout_ms;
 };
@@ -39,9 +39,8 @@ typedef struct slurm_rest_reply {
  * the error of slurm_rest.h (EUNAVAILABLE, EUNAUTHENTICATED, ENOTFOUND, refusal for Slurm errors
  * of a 4xx/5xx reply, EABORTED) and the reply freed. refusal is the code for a request Slurm
  * refuses (AIFB_EINVAL for a submission, AIFB_EABORTED elsewhere). */
-aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *path,
-                              const char *body, aifb_code refusal, slurm_rest_reply *reply,
-                              aifb_err *err);
+aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *path, const char *body,
+                              aifb_code refusal, slurm_rest_reply *reply, aifb_err *err);
 
 /* Frees the body of a reply. */
 void slurm_rest_reply_free(slurm_rest_reply *reply);
