@@ -108,6 +108,8 @@ aifb_code store_run_transition(store *s, const char *id, run_state to, const cha
  * as it is; has_summary with nsummary 0 clears the summary. */
 typedef struct run_update {
     const char *endpoint, *handles, *result_path, *run_dir;
+    const char *reason; /* why the run is as it is, without a change of state (e.g. while the
+                           controller cannot be reached) */
     bool has_exit_code;
     int exit_code;
     const metric *summary;

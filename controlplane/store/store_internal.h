@@ -50,7 +50,7 @@
       "UPDATE runs SET endpoint = coalesce(?2, endpoint), handles = coalesce(?3, handles), "       \
       "result_path = coalesce(?4, result_path), run_dir = coalesce(?5, run_dir), "                 \
       "exit_code = coalesce(?6, exit_code), summary = coalesce(?7, summary), "                     \
-      "updated_at_ms = ?8 WHERE id = ?1")                                                          \
+      "reason = coalesce(?9, reason), updated_at_ms = ?8 WHERE id = ?1")                           \
     X(ST_RUN_GET, "SELECT " RUN_COLS " FROM runs WHERE id = ?1")                                   \
     X(ST_RUN_GET_BY_KEY, "SELECT " RUN_COLS " FROM runs WHERE k = ?1")                             \
     X(ST_RUN_KEYS, "SELECT k FROM runs WHERE k < ?1 ORDER BY k DESC LIMIT ?2")                     \

@@ -164,6 +164,7 @@ aifb_code store_run_update(store *s, const char *id, const run_update *u, aifb_e
         sqlite3_bind_int(st, 6, u->exit_code);
     store_bind_str(st, 7, summary);
     sqlite3_bind_int64(st, 8, aifb_now_ms());
+    store_bind_str(st, 9, u->reason);
     int rc = sqlite3_step(st);
     store_stmt_done(st);
     int changed = sqlite3_changes(s->db);

@@ -134,6 +134,29 @@ Test(store_runs, an_update_changes_only_the_fields_it_names, .init = store_fixtu
     cr_assert(strstr(err.msg, "r-ffffffffffff"), "message: %s", err.msg);
 }
 
+Test(store_runs, a_reason_can_change_without_a_change_of_state, .init = store_fixture_setup,
+     .fini = store_fixture_teardown)
+{
+    char id[AIFB_ID_LEN + 1];
+    store_fixture_insert_run("redis-bench", id);
+    store_fixture_move_run(id, RUN_SUBMITTED);
+    uint64_t seq = store_last_seq(fx_store);
+    aifb_err err = {0};
+    run_update u = {.reason = "controller unreachable since 12:00:00: connection refused"};
+    cr_assert_eq(store_run_update(fx_store, id, &u, &err), AIFB_OK, "%s", err.msg);
+    run_rec r;
+    cr_assert_eq(store_run_get(fx_store, id, &r, NULL), AIFB_OK);
+    cr_assert_str_eq(r.reason, u.reason);
+    cr_assert_eq(r.state, RUN_SUBMITTED);
+    cr_assert_eq(store_last_seq(fx_store), seq, "no event: the state did not change");
+    run_rec_free(&r);
+    run_update other = {.endpoint = "n1:1"};
+    cr_assert_eq(store_run_update(fx_store, id, &other, &err), AIFB_OK, "%s", err.msg);
+    cr_assert_eq(store_run_get(fx_store, id, &r, NULL), AIFB_OK);
+    cr_assert_str_eq(r.reason, u.reason, "an update without a reason keeps it");
+    run_rec_free(&r);
+}
+
 Test(store_runs, ended_at_is_set_on_the_final_state_only, .init = store_fixture_setup,
      .fini = store_fixture_teardown)
 {
