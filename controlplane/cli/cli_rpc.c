@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "pbjson/pbjson.h"
@@ -28,7 +29,16 @@ aifb_code cli_call(cli_ctx *ctx, const char *method, const ProtobufCMessage *req
         return rc;
     char path[96];
     snprintf(path, sizeof path, CLI_SERVICE_PREFIX "%s", method);
-    return rpc_client_unary(ctx->client, path, req, reply_desc, reply, 0, err);
+    /* Reads are retried when aifbd cannot be reached (a daemon that is busy or just restarted
+     * gets a moment); calls that change something are not, since one may have done its work. */
+    bool read_only = !strncmp(method, "Get", 3) || !strncmp(method, "List", 4);
+    for (int attempt = 0;; attempt++) {
+        rc = rpc_client_unary(ctx->client, path, req, reply_desc, reply, 0, err);
+        if (rc != AIFB_EUNAVAILABLE || !read_only || attempt == 2)
+            return rc;
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 200000000L * (attempt + 1)};
+        nanosleep(&pause, NULL);
+    }
 }
 
 aifb_code cli_stream(cli_ctx *ctx, const char *method, const ProtobufCMessage *req,
