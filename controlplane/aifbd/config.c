@@ -402,12 +402,52 @@ aifb_code config_load(aifbd_config *cfg, int argc, char **argv, bool *exit_now, 
     return AIFB_OK;
 }
 
+/* A setting the chosen executor cannot do without: the message names the key and the
+ * environment name, since either may be where the user keeps it. */
+static aifb_code require(const char *value, const char *key, const char *env, const char *executor,
+                         aifb_err *err)
+{
+    if (value && *value)
+        return AIFB_OK;
+    return aifb_err_set(err, AIFB_EINVAL, "executor %s needs %s: set %s or '%s' in the config file",
+                        executor, key, env, key);
+}
+
+/* slurm-ssh (cli mode): the login node, who logs in, the key, and where runs go. */
+static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
+{
+    const char *ex = "slurm-ssh";
+    aifb_code rc = require(s->ssh_host, "ssh.host", "SSH_HOST", ex, err);
+    if (!rc)
+        rc = require(s->ssh_user, "ssh.user", "SSH_USER", ex, err);
+    if (!rc)
+        rc = require(s->ssh_key_path, "ssh.key_path", "SSH_KEY_PATH", ex, err);
+    if (!rc)
+        rc = require(s->remote_base, "slurm.remote_base", "REMOTE_BASE_PATH", ex, err);
+    if (!rc && s->remote_base[0] != '/')
+        rc = aifb_err_set(err, AIFB_EINVAL,
+                          "slurm.remote_base (REMOTE_BASE_PATH) '%s' must be an absolute path "
+                          "on the cluster",
+                          s->remote_base);
+    if (!rc && strcmp(s->ssh_mode, "cli"))
+        rc = aifb_err_set(err, AIFB_EINVAL,
+                          "ssh.mode (AIFB_SSH_MODE) '%s' is not available in this build yet "
+                          "(available: cli)",
+                          s->ssh_mode);
+    return rc;
+}
+
 aifb_code config_validate(const aifbd_config *cfg, aifb_err *err)
 {
-    if (strcmp(cfg->executor, "local"))
+    if (!strcmp(cfg->executor, "slurm-ssh")) {
+        if (validate_slurm_ssh(&cfg->slurm, err))
+            return err->code;
+    } else if (strcmp(cfg->executor, "local")) {
         return aifb_err_set(err, AIFB_EINVAL,
-                            "executor '%s' is not available in this build yet (available: local)",
+                            "executor '%s' is not available in this build yet (available: local, "
+                            "slurm-ssh)",
                             cfg->executor);
+    }
     if (!rpc_listen_is_local(cfg->listen) && (!cfg->token || !*cfg->token))
         return aifb_err_set(err, AIFB_EINVAL,
                             "listening on %s (not loopback or a unix socket) needs a bearer token: "

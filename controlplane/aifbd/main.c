@@ -15,6 +15,7 @@
 
 #include "aifbd/api.h"
 #include "aifbd/daemon.h"
+#include "aifbd/executors.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
         fail("recipes", &err);
         goto out;
     }
-    if (exec_local_new(d.cfg.grace_ms, &d.exec, &err)) {
+    if (aifbd_executor_new(&d.cfg, &d.exec, &err)) {
         fail("executor", &err);
         goto out;
     }

@@ -17,6 +17,7 @@
 #include "aifbd/daemon.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "slurm/exec_slurm.h"
 
 /* Splits "host:port" (the endpoints aifbd writes). */
 static bool endpoint_split(const char *ep, char *host, size_t hostlen, int *port)
@@ -258,6 +259,20 @@ static void run_record_outcome(aifbd *d, const run_rec *r, const exec_status *st
     metric_array_free(m, nm);
 }
 
+/* A Slurm controller that cannot be reached changes no state, only the reason a user reads
+ * (EXEC_SLURM_UNREACHABLE ...); once it answers, the executor's own reason replaces it. */
+static void run_note_unreachable(aifbd *d, const run_rec *r, const exec_status *st)
+{
+    const char *now = r->reason ? r->reason : "";
+    size_t plen = strlen(EXEC_SLURM_UNREACHABLE);
+    bool down = !strncmp(st->reason, EXEC_SLURM_UNREACHABLE, plen);
+    bool was_down = !strncmp(now, EXEC_SLURM_UNREACHABLE, plen);
+    if ((down || was_down) && strcmp(st->reason, now)) {
+        run_update u = {.reason = st->reason};
+        store_run_update(d->db, r->id, &u, NULL);
+    }
+}
+
 void runs_advance(aifbd *d, const run_rec *stale)
 {
     pthread_mutex_lock(&d->life_mu);
@@ -283,6 +298,13 @@ void runs_advance(aifbd *d, const run_rec *stale)
         run_update u = {.handles = st.handles};
         store_run_update(d->db, r.id, &u, NULL);
     }
+    /* On Slurm the service's host is known only once its job published it. */
+    const char *endpoint = st.endpoint[0] ? st.endpoint : r.endpoint;
+    if (st.endpoint[0] && strcmp(st.endpoint, r.endpoint ? r.endpoint : "")) {
+        run_update u = {.endpoint = st.endpoint};
+        store_run_update(d->db, r.id, &u, NULL);
+    }
+    run_note_unreachable(d, &r, &st);
     char note[600];
     char why[1200];
     switch (st.phase) {
@@ -292,7 +314,7 @@ void runs_advance(aifbd *d, const run_rec *stale)
         move_run(d, &r, RUN_STARTING, "service started, waiting for it to be ready");
         break;
     case EXEC_RUNNING:
-        snprintf(why, sizeof why, "client running against %s", r.endpoint);
+        snprintf(why, sizeof why, "client running against %s", endpoint);
         move_run(d, &r, RUN_RUNNING, why);
         break;
     case EXEC_STOPPING:

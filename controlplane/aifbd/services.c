@@ -157,6 +157,11 @@ void services_advance(aifbd *d, const service_rec *stale)
         service_update u = {.handles = st.handles};
         store_service_update(d->db, s.id, &u, NULL);
     }
+    /* On Slurm the host is known once the job published it; runs against the service dial it. */
+    if (st.endpoint[0] && strcmp(st.endpoint, s.endpoint ? s.endpoint : "")) {
+        service_update u = {.endpoint = st.endpoint};
+        store_service_update(d->db, s.id, &u, NULL);
+    }
     switch (st.phase) {
     case EXEC_SUBMITTED:
         break;

@@ -1,0 +1,104 @@
+/* executors.c: see executors.h. The Slurm settings are merged here (role over job) into the
+ * slurm_opts the job scripts are written from; the executor copies what it keeps. */
+#include "aifbd/executors.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "slurm/exec_slurm.h"
+
+static const char *pick_str(const char *role, const char *job)
+{
+    return role && *role ? role : job && *job ? job : NULL;
+}
+
+/* -1 means unset; 0 leaves the directive out. */
+static int pick_int(int role, int job)
+{
+    int v = role >= 0 ? role : job;
+    return v > 0 ? v : 0;
+}
+
+static void merge_job(const aifbd_slurm_config *sc, const aifbd_slurm_job *role,
+                      const char *const *modules, slurm_opts *o)
+{
+    const aifbd_slurm_job *job = &sc->job;
+    memset(o, 0, sizeof *o);
+    o->account = pick_str(role->account, job->account);
+    o->partition = pick_str(role->partition, job->partition);
+    o->qos = pick_str(role->qos, job->qos);
+    o->time_limit_min = pick_int(role->time_limit_min, job->time_limit_min);
+    o->nodes = pick_int(role->nodes, job->nodes);
+    o->tasks = pick_int(role->tasks, job->tasks);
+    o->cpus_per_task = pick_int(role->cpus_per_task, job->cpus_per_task);
+    o->memory_mb = pick_int(role->memory_mb, job->memory_mb);
+    o->gpus = pick_int(role->gpus, job->gpus);
+    o->gres_style_gpus = sc->gpu_directive && !strcmp(sc->gpu_directive, "gres");
+    o->remote_base = sc->remote_base;
+    o->endpoint_timeout_s = sc->endpoint_timeout_s;
+    o->login_shell = sc->login_shell;
+    o->modules = modules;
+}
+
+/* "A, B" -> {"A", "B", NULL}; every piece in one allocation with the array. */
+static char **split_modules(const char *list)
+{
+    size_t len = list ? strlen(list) : 0, n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += list[i] == ',';
+    char **out = xcalloc(1, (n + 1) * sizeof *out + len + 1);
+    char *text = (char *)(out + n + 1);
+    if (len)
+        memcpy(text, list, len + 1);
+    size_t k = 0;
+    for (char *save = NULL, *tok = len ? strtok_r(text, ",", &save) : NULL; tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        tok += strspn(tok, " \t");
+        size_t tl = strlen(tok);
+        while (tl && (tok[tl - 1] == ' ' || tok[tl - 1] == '\t'))
+            tok[--tl] = '\0';
+        if (tl)
+            out[k++] = tok;
+    }
+    return out;
+}
+
+static aifb_code slurm_ssh_executor(const aifbd_config *cfg, executor **out, aifb_err *err)
+{
+    const aifbd_slurm_config *sc = &cfg->slurm;
+    if (strcmp(sc->ssh_mode, "cli"))
+        return aifb_err_set(err, AIFB_EUNIMPLEMENTED,
+                            "ssh.mode (AIFB_SSH_MODE) '%s' is not available in this build yet: "
+                            "use cli",
+                            sc->ssh_mode);
+    slurm_ssh_config ssh = {.host = sc->ssh_host,
+                            .port = sc->ssh_port,
+                            .user = sc->ssh_user,
+                            .key_path = sc->ssh_key_path,
+                            .known_hosts = sc->ssh_known_hosts};
+    exec_slurm_backend *be = NULL;
+    if (exec_slurm_cli_new(&ssh, &be, err))
+        return err->code;
+    char **modules = split_modules(sc->modules);
+    exec_slurm_config xc = {.name = "slurm-ssh",
+                            .remote_base = sc->remote_base,
+                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
+    merge_job(sc, &sc->service, (const char *const *)modules, &xc.service);
+    merge_job(sc, &sc->client, (const char *const *)modules, &xc.client);
+    aifb_code rc = exec_slurm_new(&xc, be, out, err);
+    free(modules);
+    return rc;
+}
+
+aifb_code aifbd_executor_new(const aifbd_config *cfg, executor **out, aifb_err *err)
+{
+    if (!strcmp(cfg->executor, "local"))
+        return exec_local_new(cfg->grace_ms, out, err);
+    if (!strcmp(cfg->executor, "slurm-ssh"))
+        return slurm_ssh_executor(cfg, out, err);
+    return aifb_err_set(err, AIFB_EUNIMPLEMENTED,
+                        "executor '%s' is not available in this build yet (available: local, "
+                        "slurm-ssh)",
+                        cfg->executor);
+}
