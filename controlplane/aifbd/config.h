@@ -45,7 +45,7 @@ typedef struct aifbd_config {
     char *listen;    /* host:port or unix:PATH; default 127.0.0.1:50051 */
     char *state_dir; /* SQLite and run folders; default $XDG_STATE_HOME/aifb, root: /var/lib/aifb */
     char *recipes_dir; /* default: first of <exe>/../share/aifb/recipes, <exe>/../../recipes */
-    char *executor;    /* local (default); slurm-rest and slurm-ssh come with the Slurm issue */
+    char *executor;    /* local (default), slurm-ssh, slurm-rest (see docs/slurm.md) */
     char *token;       /* bearer token required on every call when set (a secret) */
     char *config_path; /* the file read, or NULL */
     int workers;       /* RPC worker threads; default 2 */

@@ -9,6 +9,7 @@
  *   plan.c        a recipe plus resolved parameters -> the executor's exec_plan
  *   reconciler.c  the thread that polls the executor and advances every unfinished run/service,
  *                 and the adoption of unfinished work after a restart
+ *   executors.c   the executor named by the configuration (local, slurm-ssh) and its settings
  *
  * Every change of a run's or a service's state goes through runs.c / services.c under life_mu, so
  * the API handlers and the reconciler never race on one record; reads (GetRun, ListRuns, Watch) go
