@@ -413,6 +413,18 @@ static aifb_code require(const char *value, const char *key, const char *env, co
                         executor, key, env, key);
 }
 
+/* Where runs go, for either Slurm executor: required and absolute. */
+static aifb_code validate_remote_base(const aifbd_slurm_config *s, const char *ex, aifb_err *err)
+{
+    aifb_code rc = require(s->remote_base, "slurm.remote_base", "REMOTE_BASE_PATH", ex, err);
+    if (!rc && s->remote_base[0] != '/')
+        rc = aifb_err_set(err, AIFB_EINVAL,
+                          "slurm.remote_base (REMOTE_BASE_PATH) '%s' must be an absolute path "
+                          "on the cluster",
+                          s->remote_base);
+    return rc;
+}
+
 /* slurm-ssh (cli mode): the login node, who logs in, the key, and where runs go. */
 static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
 {
@@ -423,12 +435,7 @@ static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
     if (!rc)
         rc = require(s->ssh_key_path, "ssh.key_path", "SSH_KEY_PATH", ex, err);
     if (!rc)
-        rc = require(s->remote_base, "slurm.remote_base", "REMOTE_BASE_PATH", ex, err);
-    if (!rc && s->remote_base[0] != '/')
-        rc = aifb_err_set(err, AIFB_EINVAL,
-                          "slurm.remote_base (REMOTE_BASE_PATH) '%s' must be an absolute path "
-                          "on the cluster",
-                          s->remote_base);
+        rc = validate_remote_base(s, ex, err);
     if (!rc && strcmp(s->ssh_mode, "cli"))
         rc = aifb_err_set(err, AIFB_EINVAL,
                           "ssh.mode (AIFB_SSH_MODE) '%s' is not available in this build yet "
@@ -437,15 +444,42 @@ static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
     return rc;
 }
 
+/* slurm-rest: slurmrestd's address and, over TCP, one way to a token (a fixed one or the key to
+ * mint them with, not both). A unix socket means local auth: no token is sent. */
+static aifb_code validate_slurm_rest(const aifbd_slurm_config *s, aifb_err *err)
+{
+    const char *ex = "slurm-rest";
+    aifb_code rc = require(s->rest_url, "slurm_rest.url", "AIFB_SLURM_REST_URL", ex, err);
+    if (!rc)
+        rc = validate_remote_base(s, ex, err);
+    if (rc || !strncmp(s->rest_url, "unix:", 5))
+        return rc;
+    bool token = s->jwt && *s->jwt, key = s->jwt_key_path && *s->jwt_key_path;
+    if (!token && !key)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "executor slurm-rest over TCP (slurm_rest.url %s) needs a token: set "
+                            "SLURM_JWT, or AIFB_SLURM_JWT_KEY or 'slurm_rest.jwt_key' in the "
+                            "config file (the cluster's JWT key), or use a unix: socket",
+                            s->rest_url);
+    if (token && key)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "executor slurm-rest: give either SLURM_JWT (slurm_rest.jwt) or "
+                            "AIFB_SLURM_JWT_KEY (slurm_rest.jwt_key), not both");
+    return AIFB_OK;
+}
+
 aifb_code config_validate(const aifbd_config *cfg, aifb_err *err)
 {
     if (!strcmp(cfg->executor, "slurm-ssh")) {
         if (validate_slurm_ssh(&cfg->slurm, err))
             return err->code;
+    } else if (!strcmp(cfg->executor, "slurm-rest")) {
+        if (validate_slurm_rest(&cfg->slurm, err))
+            return err->code;
     } else if (strcmp(cfg->executor, "local")) {
         return aifb_err_set(err, AIFB_EINVAL,
-                            "executor '%s' is not available in this build yet (available: local, "
-                            "slurm-ssh)",
+                            "executor '%s' is not available in this build (available: local, "
+                            "slurm-ssh, slurm-rest)",
                             cfg->executor);
     }
     if (!rpc_listen_is_local(cfg->listen) && (!cfg->token || !*cfg->token))

@@ -2,8 +2,10 @@
  * slurm_opts the job scripts are written from; the executor copies what it keeps. */
 #include "aifbd/executors.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "slurm/exec_slurm.h"
@@ -91,14 +93,52 @@ static aifb_code slurm_ssh_executor(const aifbd_config *cfg, executor **out, aif
     return rc;
 }
 
+/* The user tokens are minted for: slurm_rest.user, else the account aifbd runs as. */
+static const char *rest_user(const aifbd_slurm_config *sc, char *buf, size_t len)
+{
+    if (sc->rest_user && *sc->rest_user)
+        return sc->rest_user;
+    struct passwd pw, *found = NULL;
+    if (getpwuid_r(geteuid(), &pw, buf, len, &found) || !found)
+        return NULL;
+    return found->pw_name;
+}
+
+static aifb_code slurm_rest_executor(const aifbd_config *cfg, executor **out, aifb_err *err)
+{
+    const aifbd_slurm_config *sc = &cfg->slurm;
+    char pwbuf[4096];
+    bool mint = sc->jwt_key_path && *sc->jwt_key_path && !(sc->jwt && *sc->jwt);
+    slurm_rest_config rc = {.url = sc->rest_url,
+                            .user = mint ? rest_user(sc, pwbuf, sizeof pwbuf) : sc->rest_user,
+                            .token = sc->jwt,
+                            .jwt_key_path = mint ? sc->jwt_key_path : NULL,
+                            .jwt_lifetime_s = sc->jwt_lifetime_s,
+                            .version = sc->rest_version};
+    exec_slurm_backend *be = NULL;
+    if (exec_slurm_rest_new(&rc, &be, err))
+        return err->code;
+    char **modules = split_modules(sc->modules);
+    exec_slurm_config xc = {.name = "slurm-rest",
+                            .remote_base = sc->remote_base,
+                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
+    merge_job(sc, &sc->service, (const char *const *)modules, &xc.service);
+    merge_job(sc, &sc->client, (const char *const *)modules, &xc.client);
+    aifb_code code = exec_slurm_new(&xc, be, out, err);
+    free(modules);
+    return code;
+}
+
 aifb_code aifbd_executor_new(const aifbd_config *cfg, executor **out, aifb_err *err)
 {
     if (!strcmp(cfg->executor, "local"))
         return exec_local_new(cfg->grace_ms, out, err);
     if (!strcmp(cfg->executor, "slurm-ssh"))
         return slurm_ssh_executor(cfg, out, err);
+    if (!strcmp(cfg->executor, "slurm-rest"))
+        return slurm_rest_executor(cfg, out, err);
     return aifb_err_set(err, AIFB_EUNIMPLEMENTED,
-                        "executor '%s' is not available in this build yet (available: local, "
-                        "slurm-ssh)",
+                        "executor '%s' is not available in this build (available: local, "
+                        "slurm-ssh, slurm-rest)",
                         cfg->executor);
 }

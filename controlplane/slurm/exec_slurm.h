@@ -9,9 +9,9 @@
  *
  *   exec_slurm_cli.c   a login node over SSH (slurm_ssh.h): sbatch, squeue, scancel, and the run
  *                      folder's files read with remote commands
- *   (to come)          slurmrestd (slurm_rest.h), directly or through an SSH tunnel: its
- *                      list_jobs is one GET jobs, and its run folder is read on this machine,
- *                      so it needs a filesystem shared with the cluster
+ *   exec_slurm_rest.c  slurmrestd (slurm_rest.h): the job's settings go beside the script in
+ *                      the submit request, list_jobs is one GET jobs, and the run folder is made
+ *                      and read on this machine, so it needs a filesystem shared with the cluster
  *
  * The judgement of a run from its jobs (exec_slurm_judge.c) is a pure function, declared here so
  * the tests can drive it state by state.
@@ -29,6 +29,7 @@
 #include "common/err.h"
 #include "exec/executor.h"
 #include "slurm/slurm_api.h"
+#include "slurm/slurm_rest.h"
 #include "slurm/slurm_script.h"
 #include "slurm/slurm_ssh.h"
 
@@ -91,6 +92,14 @@ struct exec_slurm_backend {
 /* The login-node backend: one slurm_ssh session (a copy of ssh is kept; nothing is connected
  * until the first call). squeue lists the jobs of ssh->user. Errors as slurm_ssh_new(). */
 aifb_code exec_slurm_cli_new(const slurm_ssh_config *ssh, exec_slurm_backend **out, aifb_err *err);
+
+/* The slurmrestd backend: one slurm_rest client made from rest (see slurm_rest_new; nothing is
+ * sent until the first call, so this works while slurmrestd is down). Jobs get PATH (a default
+ * one when aifbd has none), HOME, USER, LOGNAME, LANG, LC_ALL, TZ and TMPDIR from aifbd's
+ * environment. The run folder is made and read on this machine: REMOTE_BASE_PATH must be on a
+ * filesystem shared with the nodes. Errors as slurm_rest_new(). */
+aifb_code exec_slurm_rest_new(const slurm_rest_config *rest, exec_slurm_backend **out,
+                              aifb_err *err);
 
 /* ---- the executor ----------------------------------------------------------------------- */
 
