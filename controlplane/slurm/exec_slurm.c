@@ -288,6 +288,11 @@ static aifb_code sx_poll(executor *ex, const char *id, exec_status *st, aifb_err
         if (p->endpoint[0])
             plan_judge(p, &v);
     }
+    /* A run that ended between two listings never showed its service running without an
+     * endpoint: read what the service job published once more, so the run keeps its address. */
+    bool ended = v.phase == EXEC_SUCCEEDED || v.phase == EXEC_FAILED || v.phase == EXEC_CANCELLED;
+    if (ended && !p->endpoint[0] && p->svc.exists && !x->down_since_wall)
+        plan_read_endpoint(x, p);
     if (v.cancel_service && !x->down_since_wall)
         role_cancel(x, p, &p->svc, "service");
     if (v.cancel_client && !x->down_since_wall)
