@@ -65,20 +65,7 @@ const char *exec_slurm_state_name(slurm_job_state s)
 
 bool exec_slurm_state_is_final(slurm_job_state s)
 {
-    switch (s) {
-    case SLURM_JOB_COMPLETED:
-    case SLURM_JOB_FAILED:
-    case SLURM_JOB_CANCELLED:
-    case SLURM_JOB_TIMEOUT:
-    case SLURM_JOB_NODE_FAIL:
-    case SLURM_JOB_OUT_OF_MEMORY:
-    case SLURM_JOB_PREEMPTED:
-    case SLURM_JOB_BOOT_FAIL:
-    case SLURM_JOB_DEADLINE:
-        return true;
-    default:
-        return false;
-    }
+    return slurm_job_state_final(s);
 }
 
 static bool job_ended(const exec_slurm_jobview *j)
