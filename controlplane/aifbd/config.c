@@ -425,7 +425,36 @@ static aifb_code validate_remote_base(const aifbd_slurm_config *s, const char *e
     return rc;
 }
 
-/* slurm-ssh (cli mode): the login node, who logs in, the key, and where runs go. */
+/* slurm-ssh in tunnel mode: slurmrestd's address as the login node sees it (plain http, since
+ * the tunnel carries bytes, not TLS) and one way to a token, as slurm-rest over TCP. */
+static aifb_code validate_slurm_tunnel(const aifbd_slurm_config *s, aifb_err *err)
+{
+    aifb_code rc = require(s->rest_url, "slurm_rest.url", "AIFB_SLURM_REST_URL",
+                           "slurm-ssh in ssh.mode tunnel", err);
+    if (rc)
+        return rc;
+    if (strncmp(s->rest_url, "http://", 7))
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "slurm_rest.url (AIFB_SLURM_REST_URL) '%s' must be http://HOST:PORT "
+                            "in ssh.mode tunnel: slurmrestd's address as the login node sees it",
+                            s->rest_url);
+    bool token = s->jwt && *s->jwt, key = s->jwt_key_path && *s->jwt_key_path;
+    if (!token && !key)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "executor slurm-ssh in ssh.mode tunnel needs a token for slurmrestd "
+                            "at %s: set SLURM_JWT, or AIFB_SLURM_JWT_KEY or 'slurm_rest.jwt_key' "
+                            "in the config file (the cluster's JWT key)",
+                            s->rest_url);
+    if (token && key)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "executor slurm-ssh in ssh.mode tunnel: give either SLURM_JWT "
+                            "(slurm_rest.jwt) or AIFB_SLURM_JWT_KEY (slurm_rest.jwt_key), "
+                            "not both");
+    return AIFB_OK;
+}
+
+/* slurm-ssh: the login node, who logs in, the key, and where runs go; in tunnel mode also
+ * slurmrestd's address and token. */
 static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
 {
     const char *ex = "slurm-ssh";
@@ -436,11 +465,8 @@ static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
         rc = require(s->ssh_key_path, "ssh.key_path", "SSH_KEY_PATH", ex, err);
     if (!rc)
         rc = validate_remote_base(s, ex, err);
-    if (!rc && strcmp(s->ssh_mode, "cli"))
-        rc = aifb_err_set(err, AIFB_EINVAL,
-                          "ssh.mode (AIFB_SSH_MODE) '%s' is not available in this build yet "
-                          "(available: cli)",
-                          s->ssh_mode);
+    if (!rc && !strcmp(s->ssh_mode, "tunnel"))
+        rc = validate_slurm_tunnel(s, err);
     return rc;
 }
 

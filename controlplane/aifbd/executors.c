@@ -66,33 +66,6 @@ static char **split_modules(const char *list)
     return out;
 }
 
-static aifb_code slurm_ssh_executor(const aifbd_config *cfg, executor **out, aifb_err *err)
-{
-    const aifbd_slurm_config *sc = &cfg->slurm;
-    if (strcmp(sc->ssh_mode, "cli"))
-        return aifb_err_set(err, AIFB_EUNIMPLEMENTED,
-                            "ssh.mode (AIFB_SSH_MODE) '%s' is not available in this build yet: "
-                            "use cli",
-                            sc->ssh_mode);
-    slurm_ssh_config ssh = {.host = sc->ssh_host,
-                            .port = sc->ssh_port,
-                            .user = sc->ssh_user,
-                            .key_path = sc->ssh_key_path,
-                            .known_hosts = sc->ssh_known_hosts};
-    exec_slurm_backend *be = NULL;
-    if (exec_slurm_cli_new(&ssh, &be, err))
-        return err->code;
-    char **modules = split_modules(sc->modules);
-    exec_slurm_config xc = {.name = "slurm-ssh",
-                            .remote_base = sc->remote_base,
-                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
-    merge_job(sc, &sc->service, (const char *const *)modules, &xc.service);
-    merge_job(sc, &sc->client, (const char *const *)modules, &xc.client);
-    aifb_code rc = exec_slurm_new(&xc, be, out, err);
-    free(modules);
-    return rc;
-}
-
 /* The user tokens are minted for: slurm_rest.user, else the account aifbd runs as. */
 static const char *rest_user(const aifbd_slurm_config *sc, char *buf, size_t len)
 {
@@ -104,17 +77,50 @@ static const char *rest_user(const aifbd_slurm_config *sc, char *buf, size_t len
     return found->pw_name;
 }
 
+/* slurmrestd's settings: a fixed token (SLURM_JWT) wins; otherwise tokens minted with the key
+ * for rest_user(). pwbuf holds the user name when it comes from the password database. */
+static slurm_rest_config rest_settings(const aifbd_slurm_config *sc, char *pwbuf, size_t len)
+{
+    bool mint = sc->jwt_key_path && *sc->jwt_key_path && !(sc->jwt && *sc->jwt);
+    return (slurm_rest_config){.url = sc->rest_url,
+                               .user = mint ? rest_user(sc, pwbuf, len) : sc->rest_user,
+                               .token = sc->jwt,
+                               .jwt_key_path = mint ? sc->jwt_key_path : NULL,
+                               .jwt_lifetime_s = sc->jwt_lifetime_s,
+                               .version = sc->rest_version};
+}
+
+static aifb_code slurm_ssh_executor(const aifbd_config *cfg, executor **out, aifb_err *err)
+{
+    const aifbd_slurm_config *sc = &cfg->slurm;
+    slurm_ssh_config ssh = {.host = sc->ssh_host,
+                            .port = sc->ssh_port,
+                            .user = sc->ssh_user,
+                            .key_path = sc->ssh_key_path,
+                            .known_hosts = sc->ssh_known_hosts};
+    exec_slurm_backend *be = NULL;
+    char pwbuf[4096];
+    slurm_rest_config rest = rest_settings(sc, pwbuf, sizeof pwbuf);
+    aifb_code made = !strcmp(sc->ssh_mode, "tunnel") ? exec_slurm_tunnel_new(&ssh, &rest, &be, err)
+                                                     : exec_slurm_cli_new(&ssh, &be, err);
+    if (made)
+        return made;
+    char **modules = split_modules(sc->modules);
+    exec_slurm_config xc = {.name = "slurm-ssh",
+                            .remote_base = sc->remote_base,
+                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
+    merge_job(sc, &sc->service, (const char *const *)modules, &xc.service);
+    merge_job(sc, &sc->client, (const char *const *)modules, &xc.client);
+    aifb_code rc = exec_slurm_new(&xc, be, out, err);
+    free(modules);
+    return rc;
+}
+
 static aifb_code slurm_rest_executor(const aifbd_config *cfg, executor **out, aifb_err *err)
 {
     const aifbd_slurm_config *sc = &cfg->slurm;
     char pwbuf[4096];
-    bool mint = sc->jwt_key_path && *sc->jwt_key_path && !(sc->jwt && *sc->jwt);
-    slurm_rest_config rc = {.url = sc->rest_url,
-                            .user = mint ? rest_user(sc, pwbuf, sizeof pwbuf) : sc->rest_user,
-                            .token = sc->jwt,
-                            .jwt_key_path = mint ? sc->jwt_key_path : NULL,
-                            .jwt_lifetime_s = sc->jwt_lifetime_s,
-                            .version = sc->rest_version};
+    slurm_rest_config rc = rest_settings(sc, pwbuf, sizeof pwbuf);
     exec_slurm_backend *be = NULL;
     if (exec_slurm_rest_new(&rc, &be, err))
         return err->code;

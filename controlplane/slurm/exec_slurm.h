@@ -12,6 +12,8 @@
  *   exec_slurm_rest.c  slurmrestd (slurm_rest.h): the job's settings go beside the script in
  *                      the submit request, list_jobs is one GET jobs, and the run folder is made
  *                      and read on this machine, so it needs a filesystem shared with the cluster
+ *   exec_slurm_tunnel.c  slurmrestd reached through an SSH tunnel from the login node for the
+ *                      jobs, and the run folder handled on the login node as in cli mode
  *
  * The judgement of a run from its jobs (exec_slurm_judge.c) is a pure function, declared here so
  * the tests can drive it state by state.
@@ -100,6 +102,16 @@ aifb_code exec_slurm_cli_new(const slurm_ssh_config *ssh, exec_slurm_backend **o
  * filesystem shared with the nodes. Errors as slurm_rest_new(). */
 aifb_code exec_slurm_rest_new(const slurm_rest_config *rest, exec_slurm_backend **out,
                               aifb_err *err);
+
+/* The tunnel backend (slurm-ssh, mode tunnel): one slurm_ssh session made from ssh, a
+ * slurm_ssh_tunnel through it to rest->url ("http://HOST:PORT", slurmrestd's address as the
+ * login node sees it), and a slurmrestd backend as exec_slurm_rest_new() speaking through the
+ * tunnel's socket with rest's token or key (the JWT headers are sent over the socket). Jobs go
+ * through slurmrestd; the run folder is made and read on the login node as in cli mode. Nothing
+ * is connected until the first call. AIFB_EINVAL naming slurm_rest.url when it is not
+ * http://HOST[:PORT]; other errors as slurm_ssh_new() and slurm_rest_new(). */
+aifb_code exec_slurm_tunnel_new(const slurm_ssh_config *ssh, const slurm_rest_config *rest,
+                                exec_slurm_backend **out, aifb_err *err);
 
 /* ---- the executor ----------------------------------------------------------------------- */
 
