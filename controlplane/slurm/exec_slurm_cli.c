@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "slurm/exec_slurm.h"
+#include "slurm/exec_slurm_internal.h"
 
 /* Exit status of the read snippet when the file does not exist. */
 #define CLI_NO_FILE 44
@@ -66,37 +67,22 @@ static aifb_code cli_cancel(exec_slurm_backend *b, int64_t job_id, aifb_err *err
     return rc == AIFB_ENOTFOUND ? AIFB_OK : rc;
 }
 
-/* Runs argv remotely; a non-zero exit is AIFB_EINTERNAL with the last of its stderr. */
-static aifb_code cli_run(cli_backend *c, const char *const *argv, slurm_ssh_result *r,
-                         aifb_err *err)
-{
-    aifb_code rc = slurm_ssh_run(c->ssh, argv, NULL, 0, r, err);
-    if (rc)
-        return rc;
-    if (r->exit_status != 0) {
-        size_t len = r->err_len;
-        while (len && (r->err[len - 1] == '\n' || r->err[len - 1] == '\r'))
-            len--;
-        size_t start = len > 300 ? len - 300 : 0;
-        return aifb_err_set(err, AIFB_EINTERNAL, "%s on the login node exited with status %d: %.*s",
-                            argv[0], r->exit_status, (int)(len - start), r->err + start);
-    }
-    return AIFB_OK;
-}
-
-static aifb_code cli_mkdir_p(exec_slurm_backend *b, const char *path, aifb_err *err)
+aifb_code sx_ssh_mkdir_p(slurm_ssh *ssh, const char *path, aifb_err *err)
 {
     const char *argv[] = {"mkdir", "-p", "--", path, NULL};
     slurm_ssh_result r;
-    aifb_code rc = cli_run(b->impl, argv, &r, err);
+    aifb_code rc = slurm_ssh_run(ssh, argv, NULL, 0, &r, err);
+    if (rc == AIFB_OK && r.exit_status != 0)
+        rc = aifb_err_set(err, AIFB_EINTERNAL,
+                          "mkdir -p %s on the login node exited with status %d: %.300s", path,
+                          r.exit_status, r.err);
     slurm_ssh_result_free(&r);
     return rc;
 }
 
-static aifb_code cli_read_file(exec_slurm_backend *b, const char *path, int64_t offset, char *buf,
-                               size_t cap, size_t *n, aifb_err *err)
+aifb_code sx_ssh_read_file(slurm_ssh *ssh, const char *path, int64_t offset, char *buf, size_t cap,
+                           size_t *n, aifb_err *err)
 {
-    cli_backend *c = b->impl;
     *n = 0;
     char from[32], count[32], missing[8];
     snprintf(from, sizeof from, "%" PRId64, offset + 1); /* tail counts from 1 */
@@ -113,7 +99,7 @@ static aifb_code cli_read_file(exec_slurm_backend *b, const char *path, int64_t 
         missing,
         NULL};
     slurm_ssh_result r;
-    aifb_code rc = slurm_ssh_run(c->ssh, argv, NULL, 0, &r, err);
+    aifb_code rc = slurm_ssh_run(ssh, argv, NULL, 0, &r, err);
     if (rc == AIFB_OK && r.exit_status == CLI_NO_FILE)
         rc = aifb_err_set(err, AIFB_ENOTFOUND, "no file %s on the login node", path);
     else if (rc == AIFB_OK && r.exit_status != 0)
@@ -126,6 +112,19 @@ static aifb_code cli_read_file(exec_slurm_backend *b, const char *path, int64_t 
     }
     slurm_ssh_result_free(&r);
     return rc;
+}
+
+static aifb_code cli_mkdir_p(exec_slurm_backend *b, const char *path, aifb_err *err)
+{
+    cli_backend *c = b->impl;
+    return sx_ssh_mkdir_p(c->ssh, path, err);
+}
+
+static aifb_code cli_read_file(exec_slurm_backend *b, const char *path, int64_t offset, char *buf,
+                               size_t cap, size_t *n, aifb_err *err)
+{
+    cli_backend *c = b->impl;
+    return sx_ssh_read_file(c->ssh, path, offset, buf, cap, n, err);
 }
 
 static void cli_free(exec_slurm_backend *b)

@@ -57,4 +57,11 @@ typedef struct sx_exec {
 void sx_opts_copy(slurm_opts *dst, const slurm_opts *o, const char *remote_base);
 void sx_opts_free(slurm_opts *o);
 
+/* The run folder on the login node, through an ssh session (the cli and tunnel backends).
+ * Values reach the remote shell as positional arguments, never as code. A file that does not
+ * exist: AIFB_ENOTFOUND. */
+aifb_code sx_ssh_mkdir_p(slurm_ssh *ssh, const char *path, aifb_err *err);
+aifb_code sx_ssh_read_file(slurm_ssh *ssh, const char *path, int64_t offset, char *buf, size_t cap,
+                           size_t *n, aifb_err *err);
+
 #endif

@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "slurm/exec_slurm.h"
+#include "slurm/exec_slurm_internal.h"
 
 /* Exit status of the read snippet when the file does not exist. */
-#define TN_NO_FILE 44
 
 typedef struct tunnel_backend {
     slurm_ssh *ssh;
@@ -106,51 +106,14 @@ static aifb_code tn_cancel(exec_slurm_backend *b, int64_t job_id, aifb_err *err)
 static aifb_code tn_mkdir_p(exec_slurm_backend *b, const char *path, aifb_err *err)
 {
     tunnel_backend *t = b->impl;
-    const char *argv[] = {"mkdir", "-p", "--", path, NULL};
-    slurm_ssh_result r;
-    aifb_code rc = slurm_ssh_run(t->ssh, argv, NULL, 0, &r, err);
-    if (rc == AIFB_OK && r.exit_status != 0)
-        rc = aifb_err_set(err, AIFB_EINTERNAL,
-                          "mkdir -p %s on the login node exited with status %d: %.300s", path,
-                          r.exit_status, r.err);
-    slurm_ssh_result_free(&r);
-    return rc;
+    return sx_ssh_mkdir_p(t->ssh, path, err);
 }
 
 static aifb_code tn_read_file(exec_slurm_backend *b, const char *path, int64_t offset, char *buf,
                               size_t cap, size_t *n, aifb_err *err)
 {
     tunnel_backend *t = b->impl;
-    *n = 0;
-    char from[32], count[32], missing[8];
-    snprintf(from, sizeof from, "%" PRId64, offset + 1); /* tail counts from 1 */
-    snprintf(count, sizeof count, "%zu", cap);
-    snprintf(missing, sizeof missing, "%d", TN_NO_FILE);
-    /* Values arrive as positional arguments: the remote shell never parses a path as code. */
-    const char *argv[] = {
-        "sh",
-        "-c",
-        "[ -f \"$1\" ] || exit \"$4\"; tail -c \"+$2\" -- \"$1\" | head -c \"$3\"",
-        "aifb-read",
-        path,
-        from,
-        count,
-        missing,
-        NULL};
-    slurm_ssh_result r;
-    aifb_code rc = slurm_ssh_run(t->ssh, argv, NULL, 0, &r, err);
-    if (rc == AIFB_OK && r.exit_status == TN_NO_FILE)
-        rc = aifb_err_set(err, AIFB_ENOTFOUND, "no file %s on the login node", path);
-    else if (rc == AIFB_OK && r.exit_status != 0)
-        rc = aifb_err_set(err, AIFB_EINTERNAL,
-                          "reading %s on the login node: exit status %d: %.200s", path,
-                          r.exit_status, r.err);
-    if (rc == AIFB_OK) {
-        *n = r.out_len < cap ? r.out_len : cap;
-        memcpy(buf, r.out, *n);
-    }
-    slurm_ssh_result_free(&r);
-    return rc;
+    return sx_ssh_read_file(t->ssh, path, offset, buf, cap, n, err);
 }
 
 /* ---- making and freeing ----------------------------------------------------------------- */
