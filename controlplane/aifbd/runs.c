@@ -17,6 +17,14 @@
 #include "aifbd/daemon.h"
 #include "common/log.h"
 #include "common/util.h"
+
+/* An executor refused by something upstream (a login node's changed host key, slurmrestd refusing
+ * aifbd's token) is a problem of aifbd's setup, not of the caller's credentials: the caller
+ * sees FAILED_PRECONDITION, so a client never mistakes it for its own token being wrong. */
+static aifb_code start_failure_code(aifb_code c)
+{
+    return c == AIFB_EUNAUTHENTICATED || c == AIFB_EPERM ? AIFB_EPRECONDITION : c;
+}
 #include "slurm/exec_slurm.h"
 
 /* Splits "host:port" (the endpoints aifbd writes). */
@@ -162,7 +170,8 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
         aifb_err serr = {0};
         if (d->exec->ops->submit(d->exec, plan, &serr)) {
             store_run_transition(d->db, run.id, RUN_FAILED, serr.msg, NULL, NULL);
-            rc = aifb_err_set(err, serr.code, "run %s not started: %s", run.id, serr.msg);
+            rc = aifb_err_set(err, start_failure_code(serr.code), "run %s not started: %s", run.id,
+                              serr.msg);
             log_warn("run %s FAILED: %s", run.id, serr.msg);
         } else {
             char why[128];
@@ -249,7 +258,7 @@ static void run_record_outcome(aifbd *d, const run_rec *r, const exec_status *st
             u.nsummary = nm;
             u.has_summary = true;
         } else {
-            snprintf(note, notelen, "; no summary: %s", e.msg);
+            snprintf(note, notelen, "; no summary: %.500s", e.msg);
         }
         free(text);
     }
@@ -356,7 +365,7 @@ void runs_adopt(aifbd *d, const run_rec *r)
      * finds its processes if there are any, so none is left running untracked. */
     exec_plan *plan = NULL;
     if (plan_for_run(rc, r, &plan, &err) || d->exec->ops->adopt(d->exec, plan, &err)) {
-        char why[700];
+        char why[AIFB_ERR_MSG_MAX + 64];
         if (r->state == RUN_PENDING)
             snprintf(why, sizeof why, "aifbd stopped before the run was submitted");
         else

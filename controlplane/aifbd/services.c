@@ -9,6 +9,14 @@
 #include "common/log.h"
 #include "common/util.h"
 
+/* An executor refused by something upstream (a login node's changed host key, slurmrestd refusing
+ * aifbd's token) is a problem of aifbd's setup, not of the caller's credentials: the caller
+ * sees FAILED_PRECONDITION, so a client never mistakes it for its own token being wrong. */
+static aifb_code start_failure_code(aifb_code c)
+{
+    return c == AIFB_EUNAUTHENTICATED || c == AIFB_EPERM ? AIFB_EPRECONDITION : c;
+}
+
 static void move_service(aifbd *d, const service_rec *s, service_state to, const char *reason)
 {
     if (s->state == to)
@@ -98,7 +106,8 @@ aifb_code services_start(aifbd *d, const char *recipe_name, const kv *params, si
         aifb_err serr = {0};
         if (d->exec->ops->submit(d->exec, plan, &serr)) {
             store_service_transition(d->db, s.id, SVC_FAILED, serr.msg, NULL, NULL);
-            rc = aifb_err_set(err, serr.code, "service %s not started: %s", s.id, serr.msg);
+            rc = aifb_err_set(err, start_failure_code(serr.code), "service %s not started: %s",
+                              s.id, serr.msg);
         } else {
             log_info("service %s (%s) submitted, folder %s", s.id, r->name, place.dir);
         }
@@ -201,7 +210,7 @@ void services_adopt(aifbd *d, const service_rec *s)
     } else if (!r) {
         move_service(d, s, SVC_FAILED, "its recipe is no longer loaded");
     } else if (plan_for_service(r, s, &plan, &err) || d->exec->ops->adopt(d->exec, plan, &err)) {
-        char why[700];
+        char why[AIFB_ERR_MSG_MAX + 64];
         snprintf(why, sizeof why, "lost when aifbd restarted: %s", err.msg);
         move_service(d, s, SVC_FAILED, why);
     } else {

@@ -44,7 +44,8 @@ int cli_fail(cli_ctx *ctx, const aifb_err *err)
     snprintf(msg, sizeof msg, "%s", err->msg);
     one_line(msg);
     const char *hint = "";
-    if (err->code == AIFB_EUNAUTHENTICATED)
+    /* Only aifbd's own refusal is about AIFB_TOKEN; other credentials have their own words. */
+    if (err->code == AIFB_EUNAUTHENTICATED && strstr(msg, "bearer token"))
         hint = ctx->token ? " (check AIFB_TOKEN)" : " (set AIFB_TOKEN to aifbd's token)";
     fprintf(stderr, "aifb: %s: %s: %s%s\n", ctx->what, aifb_code_name(err->code), msg, hint);
     return CLI_EXIT_FAILED;

@@ -34,8 +34,11 @@ void aifb_err_prefix(aifb_err *err, const char *fmt, ...)
     memcpy(old, err->msg, sizeof old);
     /* Truncation is fine here: the start of a message says the most. */
     int n = snprintf(err->msg, sizeof err->msg, "%.200s: ", prefix);
-    if (n > 0 && (size_t)n < sizeof err->msg)
-        snprintf(err->msg + n, sizeof err->msg - (size_t)n, "%.300s", old);
+    if (n > 0 && (size_t)n < sizeof err->msg) {
+        size_t room = sizeof err->msg - (size_t)n - 1, len = strnlen(old, sizeof old - 1);
+        memcpy(err->msg + n, old, len < room ? len : room);
+        err->msg[n + (len < room ? len : room)] = '\0';
+    }
 }
 
 void aifb_err_clear(aifb_err *err)

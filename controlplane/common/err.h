@@ -29,7 +29,7 @@ typedef enum aifb_code {
     AIFB_EUNAUTHENTICATED = 16,
 } aifb_code;
 
-#define AIFB_ERR_MSG_MAX 512
+#define AIFB_ERR_MSG_MAX 1024
 
 typedef struct aifb_err {
     aifb_code code;

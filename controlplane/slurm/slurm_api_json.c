@@ -284,8 +284,8 @@ aifb_code slurm_api_parse_list(const char *what, const char *body, size_t len, c
 {
     *out = NULL;
     *n = 0;
-    json_object *root, *arr;
-    size_t count;
+    json_object *root = NULL, *arr = NULL;
+    size_t count = 0;
     aifb_code rc = slurm_api_json_parse(what, body, len, &root, err);
     if (rc)
         return rc;

@@ -159,19 +159,20 @@ static aifb_code try_config(slurm_rest_config cfg, char *msg, size_t msglen)
 
 Test(slurm_rest_auth, a_url_that_is_neither_http_nor_unix_is_refused_naming_it)
 {
-    char msg[512];
-    cr_assert_eq(try_config((slurm_rest_config){.url = "ftp://x:1", .token = "a.b.c"}, msg, 512),
-                 AIFB_EINVAL);
+    char msg[AIFB_ERR_MSG_MAX];
+    cr_assert_eq(
+        try_config((slurm_rest_config){.url = "ftp://x:1", .token = "a.b.c"}, msg, sizeof msg),
+        AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "'ftp://x:1'"), "%s", msg);
-    cr_assert_eq(try_config((slurm_rest_config){.url = "unix:relative.sock"}, msg, 512),
+    cr_assert_eq(try_config((slurm_rest_config){.url = "unix:relative.sock"}, msg, sizeof msg),
                  AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "absolute"), "%s", msg);
-    cr_assert_eq(try_config((slurm_rest_config){.url = ""}, msg, 512), AIFB_EINVAL);
+    cr_assert_eq(try_config((slurm_rest_config){.url = ""}, msg, sizeof msg), AIFB_EINVAL);
 }
 
 Test(slurm_rest_auth, credentials_inside_the_url_are_refused_without_quoting_them)
 {
-    char msg[512];
+    char msg[AIFB_ERR_MSG_MAX];
     slurm_rest_config cfg = {
         .url = "http://root:hunter2@host:6820", .user = "u", .jwt_key_path = key_path};
     cr_assert_eq(try_config(cfg, msg, sizeof msg), AIFB_EINVAL);
@@ -180,24 +181,25 @@ Test(slurm_rest_auth, credentials_inside_the_url_are_refused_without_quoting_the
 
 Test(slurm_rest_auth, tcp_without_a_token_or_with_both_token_and_key_is_refused)
 {
-    char msg[512];
-    cr_assert_eq(try_config((slurm_rest_config){.url = "http://h:6820"}, msg, 512), AIFB_EINVAL);
+    char msg[AIFB_ERR_MSG_MAX];
+    cr_assert_eq(try_config((slurm_rest_config){.url = "http://h:6820"}, msg, sizeof msg),
+                 AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "SLURM_JWT"), "%s", msg);
     cr_assert_eq(
         try_config(
             (slurm_rest_config){.url = "http://h:6820", .token = "a.b.c", .jwt_key_path = key_path},
-            msg, 512),
+            msg, sizeof msg),
         AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "not both"), "%s", msg);
-    cr_assert_eq(
-        try_config((slurm_rest_config){.url = "http://h:6820", .jwt_key_path = key_path}, msg, 512),
-        AIFB_EINVAL);
+    cr_assert_eq(try_config((slurm_rest_config){.url = "http://h:6820", .jwt_key_path = key_path},
+                            msg, sizeof msg),
+                 AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "AIFB_SLURM_USER"), "%s", msg);
 }
 
 Test(slurm_rest_auth, a_token_that_is_not_a_jwt_is_refused_without_quoting_it)
 {
-    char msg[512];
+    char msg[AIFB_ERR_MSG_MAX];
     slurm_rest_config cfg = {.url = "http://h:6820", .user = "u", .token = "s3cr3t-not-a-jwt"};
     cr_assert_eq(try_config(cfg, msg, sizeof msg), AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "not a JWT"), "%s", msg);
@@ -206,7 +208,7 @@ Test(slurm_rest_auth, a_token_that_is_not_a_jwt_is_refused_without_quoting_it)
 
 Test(slurm_rest_auth, a_missing_key_file_is_not_found_naming_the_path)
 {
-    char msg[512];
+    char msg[AIFB_ERR_MSG_MAX];
     slurm_rest_config cfg = {
         .url = "http://h:6820", .user = "u", .jwt_key_path = "/nonexistent/jwt_hs256.key"};
     cr_assert_eq(try_config(cfg, msg, sizeof msg), AIFB_ENOTFOUND);
@@ -215,7 +217,7 @@ Test(slurm_rest_auth, a_missing_key_file_is_not_found_naming_the_path)
 
 Test(slurm_rest_auth, an_unsupported_version_is_refused_listing_the_supported_ones)
 {
-    char msg[512];
+    char msg[AIFB_ERR_MSG_MAX];
     slurm_rest_config cfg = {.url = "unix:/run/slurmrestd.sock", .version = "v0.0.36"};
     cr_assert_eq(try_config(cfg, msg, sizeof msg), AIFB_EINVAL);
     cr_assert_not_null(strstr(msg, "v0.0.36"), "%s", msg);
@@ -224,7 +226,8 @@ Test(slurm_rest_auth, an_unsupported_version_is_refused_listing_the_supported_on
 
 Test(slurm_rest_auth, a_unix_socket_needs_no_token)
 {
-    char msg[512];
-    cr_assert_eq(try_config((slurm_rest_config){.url = "unix:/run/slurmrestd.sock"}, msg, 512),
-                 AIFB_OK, "%s", msg);
+    char msg[AIFB_ERR_MSG_MAX];
+    cr_assert_eq(
+        try_config((slurm_rest_config){.url = "unix:/run/slurmrestd.sock"}, msg, sizeof msg),
+        AIFB_OK, "%s", msg);
 }
