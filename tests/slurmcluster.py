@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -298,3 +299,26 @@ def _env_has(pid, marks):
     with open("/proc/%s/environ" % pid, "rb") as f:
         env = f.read().decode(errors="replace").split("\0")
     return any(m in env for m in marks)
+
+
+# ---- what the executor tests read back from Slurm -------------------------------------------
+
+def job_ids(run):
+    """The (service, client) job ids from a run's handles, as `aifb run show -o json` gives it."""
+    text = " ".join(run.get("handles") or [])
+    svc = re.search(r"service job (\d+)", text)
+    cli = re.search(r"client job (\d+)", text)
+    return (svc and svc.group(1)), (cli and cli.group(1))
+
+
+def active_jobs(cluster):
+    """Job ids squeue shows by default (pending, running, completing)."""
+    out = cluster.run("squeue", "--noheader", "--format=%i").stdout
+    return set(out.split())
+
+
+def jobs_with_comment(cluster, run_id):
+    """The comments ("aifb:<run>:<role>") of every job Slurm knows for a run, sorted."""
+    out = cluster.run("squeue", "--noheader", "--states=all", "--format=%i|%k").stdout
+    return sorted(line.split("|", 1)[1] for line in out.splitlines()
+                  if "|" in line and line.split("|", 1)[1].startswith("aifb:" + run_id + ":"))

@@ -10,7 +10,6 @@ with the reason "controller unreachable since ..." and succeeds once it is back,
 submitted twice."""
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -18,7 +17,7 @@ import time
 import pytest
 
 from aifbtest import ROOT, Daemon, processes_with
-from slurmcluster import SlurmCluster
+from slurmcluster import SlurmCluster, active_jobs, job_ids, jobs_with_comment
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the test cluster runs slurmctld and slurmrestd as root")
@@ -72,26 +71,6 @@ def aifbd(cluster, recipes):
     d = Daemon(env=rest_env(cluster), recipes=recipes).start()
     yield d
     d.cleanup()
-
-
-def job_ids(run):
-    """The (service, client) job ids from the run's handles."""
-    text = " ".join(run.get("handles") or [])
-    svc = re.search(r"service job (\d+)", text)
-    cli = re.search(r"client job (\d+)", text)
-    return (svc and svc.group(1)), (cli and cli.group(1))
-
-
-def active_jobs(cluster):
-    """Job ids squeue shows by default (pending, running, completing)."""
-    out = cluster.run("squeue", "--noheader", "--format=%i").stdout
-    return set(out.split())
-
-
-def jobs_with_comment(cluster, run_id):
-    out = cluster.run("squeue", "--noheader", "--states=all", "--format=%i|%k").stdout
-    return sorted(line.split("|", 1)[1] for line in out.splitlines()
-                  if "|" in line and line.split("|", 1)[1].startswith("aifb:" + run_id + ":"))
 
 
 def check_redis_run(d, run_id):

@@ -10,7 +10,6 @@ the run carries on to SUCCEEDED through a new channel, with nothing submitted tw
 refused at start naming the setting."""
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -18,7 +17,7 @@ import time
 import pytest
 
 from aifbtest import ROOT, Daemon
-from slurmcluster import SlurmCluster
+from slurmcluster import SlurmCluster, active_jobs, job_ids, jobs_with_comment
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the test cluster runs slurmctld, sshd and slurmrestd as "
@@ -69,18 +68,6 @@ def aifbd(cluster, recipes):
     d.cleanup()
 
 
-def job_ids(run):
-    text = " ".join(run.get("handles") or [])
-    svc = re.search(r"service job (\d+)", text)
-    cli = re.search(r"client job (\d+)", text)
-    return (svc and svc.group(1)), (cli and cli.group(1))
-
-
-def active_jobs(cluster):
-    out = cluster.run("squeue", "--noheader", "--format=%i").stdout
-    return set(out.split())
-
-
 def test_the_redis_benchmark_succeeds_through_the_tunnel_with_summary_and_logs(aifbd):
     run_id = aifbd.cli("run", "start", "redis", "-p", "requests=2000").stdout.strip()
     run = aifbd.wait_state(run_id, "RUN_STATE_SUCCEEDED", timeout=90)
@@ -122,12 +109,6 @@ def session_processes(cluster):
         if ppid == parent:
             kids.append(int(entry))
     return kids
-
-
-def jobs_with_comment(cluster, run_id):
-    out = cluster.run("squeue", "--noheader", "--states=all", "--format=%i|%k").stdout
-    return sorted(line.split("|", 1)[1] for line in out.splitlines()
-                  if "|" in line and line.split("|", 1)[1].startswith("aifb:" + run_id + ":"))
 
 
 def test_a_run_survives_a_dropped_ssh_connection_and_succeeds(aifbd, cluster):
