@@ -1,10 +1,11 @@
 /* slurm_rest.c: the slurmrestd client's configuration, its tokens and the HTTP exchange.
  *
- * slurm_rest_new checks the configuration and prepares the curl handle but sends nothing, so a
- * daemon can start while slurmrestd is down. Each request resets the handle's options (libcurl
- * keeps the open connection across curl_easy_reset), sets the auth headers with a token that is
- * valid now (minted or renewed under the lock), and sorts the outcome into the error classes of
- * slurm_rest.h. The token only ever lives in r->token and in the header list of one request;
+ * slurm_rest_new checks the configuration but sends nothing, so a daemon can start while
+ * slurmrestd is down. Each request borrows an idle curl handle (or makes one), resets its options
+ * (libcurl keeps the open connection across curl_easy_reset), sets the auth headers with a token
+ * that is valid now (minted or renewed under the lock), sends without the lock, so a listing
+ * that takes a second never holds up a submission, and sorts the outcome into the error classes
+ * of slurm_rest.h. The token only ever lives in r->token and in the header list of one request;
  * both are wiped after use, and no message is built from them. */
 #include "slurm/slurm_rest_internal.h"
 
@@ -139,9 +140,6 @@ aifb_code slurm_rest_new(const slurm_rest_config *cfg, slurm_rest **out, aifb_er
         rc = rest_auth_config(r, cfg, err);
     if (!rc && cfg->version && *cfg->version && strcmp(cfg->version, "auto") != 0)
         rc = slurm_api_lookup(cfg->version, &r->api, err);
-    if (!rc && !(r->curl = curl_easy_init()))
-        rc =
-            aifb_err_set(err, AIFB_EINTERNAL, "libcurl could not make a handle for %.200s", r->url);
     if (rc) {
         slurm_rest_free(r);
         return rc;
@@ -154,8 +152,8 @@ void slurm_rest_free(slurm_rest *r)
 {
     if (!r)
         return;
-    if (r->curl)
-        curl_easy_cleanup(r->curl);
+    while (r->nidle > 0)
+        curl_easy_cleanup(r->idle[--r->nidle]);
     wipe_free(r->token);
     slurm_jwt_key_free(r->key, r->keylen);
     free(r->url);
@@ -244,10 +242,9 @@ static size_t rest_write(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-static void rest_set_options(slurm_rest *r, const char *method, const char *url, const char *body,
-                             struct curl_slist *headers, abuf *sink, char *errbuf)
+static void rest_set_options(const slurm_rest *r, CURL *c, const char *method, const char *url,
+                             const char *body, struct curl_slist *headers, abuf *sink, char *errbuf)
 {
-    CURL *c = r->curl;
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* several threads; no SIGALRM for timeouts */
@@ -356,24 +353,56 @@ static aifb_code rest_http_error(slurm_rest *r, const char *method, const char *
                         slurm_msg);
 }
 
+/* Under the lock: a token valid now, the headers that carry it, and a handle to send them. */
+static aifb_code rest_prepare(slurm_rest *r, bool has_body, struct curl_slist **headers, CURL **c,
+                              aifb_err *err)
+{
+    pthread_mutex_lock(&r->lock);
+    aifb_code rc = r->send_token ? rest_current_token(r, err) : AIFB_OK;
+    if (!rc) {
+        *headers = rest_headers(r, has_body);
+        *c = r->nidle > 0 ? r->idle[--r->nidle] : curl_easy_init();
+        if (!*c) {
+            rest_headers_free(*headers);
+            rc = aifb_err_set(err, AIFB_EINTERNAL, "libcurl could not make a handle for %.200s",
+                              r->url);
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/* Gives a handle back for the next call (its connection stays open), or closes it. */
+static void rest_release(slurm_rest *r, CURL *c)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->nidle < REST_IDLE_MAX) {
+        r->idle[r->nidle++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (c)
+        curl_easy_cleanup(c);
+}
+
 aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *path, const char *body,
                               aifb_code refusal, slurm_rest_reply *reply, aifb_err *err)
 {
     memset(reply, 0, sizeof *reply);
-    if (r->send_token) {
-        aifb_code rc = rest_current_token(r, err);
-        if (rc)
-            return rc;
-    }
+    struct curl_slist *headers = NULL;
+    CURL *c = NULL;
+    aifb_code rc = rest_prepare(r, body != NULL, &headers, &c, err);
+    if (rc)
+        return rc;
     char url[1024], errbuf[CURL_ERROR_SIZE] = "";
     snprintf(url, sizeof url, "%s%s", r->base, path);
     abuf sink = {0};
-    struct curl_slist *headers = rest_headers(r, body != NULL);
-    rest_set_options(r, method, url, body, headers, &sink, errbuf);
-    CURLcode cc = curl_easy_perform(r->curl);
-    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &reply->status);
-    curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+    rest_set_options(r, c, method, url, body, headers, &sink, errbuf);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     rest_headers_free(headers);
+    rest_release(r, c);
     reply->len = sink.len;
     reply->body = abuf_take(&sink);
     if (cc != CURLE_OK) {
@@ -387,7 +416,7 @@ aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *pat
     }
     if ((reply->status >= 200 && reply->status < 300) || reply->status == 304)
         return AIFB_OK;
-    aifb_code rc = rest_http_error(r, method, path, refusal, reply, err);
+    rc = rest_http_error(r, method, path, refusal, reply, err);
     slurm_rest_reply_free(reply);
     return rc;
 }

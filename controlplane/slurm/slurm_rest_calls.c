@@ -1,47 +1,52 @@
 /* slurm_rest_calls.c: the slurmrestd calls of slurm_rest.h, one request each.
  *
- * Every call takes the client's lock, makes sure the data version is known (detecting it from
- * GET /openapi/v3 the first time when it was not configured), builds its path with slurm_api_path,
- * sends one request through slurm_rest_exchange and decodes the reply with the version's parser.
- * A detection that fails (slurmrestd down) is tried again at the next call. */
+ * Every call makes sure the data version is known (detecting it from GET /openapi/v3 the first
+ * time when it was not configured), builds its path with slurm_api_path, sends one request
+ * through slurm_rest_exchange and decodes the reply with the version's parser. No lock is held
+ * while a request is under way, so calls from several threads overlap. A detection that fails
+ * (slurmrestd down) is tried again at the next call. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "slurm/slurm_rest_internal.h"
 
-aifb_code slurm_rest_ensure_api(slurm_rest *r, aifb_err *err)
+aifb_code slurm_rest_ensure_api(slurm_rest *r, const slurm_api **api, aifb_err *err)
 {
-    if (r->api)
+    pthread_mutex_lock(&r->lock);
+    *api = r->api;
+    pthread_mutex_unlock(&r->lock);
+    if (*api)
         return AIFB_OK;
+    /* Two threads may both detect the first time: they find the same version. */
     slurm_rest_reply rep;
     aifb_code rc = slurm_rest_exchange(r, "GET", "/openapi/v3", NULL, AIFB_EABORTED, &rep, err);
     if (rc)
         return rc;
-    rc = slurm_api_detect(rep.body, rep.len, &r->api, err);
+    rc = slurm_api_detect(rep.body, rep.len, api, err);
     slurm_rest_reply_free(&rep);
-    if (rc)
+    if (rc) {
         aifb_err_prefix(err, "slurmrestd at %.200s", r->url);
-    return rc;
+        return rc;
+    }
+    pthread_mutex_lock(&r->lock);
+    r->api = *api;
+    pthread_mutex_unlock(&r->lock);
+    return AIFB_OK;
 }
 
 aifb_code slurm_rest_api(slurm_rest *r, const slurm_api **api, aifb_err *err)
 {
-    pthread_mutex_lock(&r->lock);
-    aifb_code rc = slurm_rest_ensure_api(r, err);
-    if (!rc)
-        *api = r->api;
-    pthread_mutex_unlock(&r->lock);
-    return rc;
+    return slurm_rest_ensure_api(r, api, err);
 }
 
-/* The version and the path of an endpoint, with the lock held. */
-static aifb_code rest_path(slurm_rest *r, slurm_endpoint ep, uint64_t arg, char *path,
-                           size_t pathlen, aifb_err *err)
+/* The version and the path of an endpoint. */
+static aifb_code rest_path(slurm_rest *r, slurm_endpoint ep, uint64_t arg, const slurm_api **api,
+                           char *path, size_t pathlen, aifb_err *err)
 {
-    aifb_code rc = slurm_rest_ensure_api(r, err);
+    aifb_code rc = slurm_rest_ensure_api(r, api, err);
     if (!rc)
-        rc = slurm_api_path(r->api, ep, arg, path, pathlen, err);
+        rc = slurm_api_path(*api, ep, arg, path, pathlen, err);
     return rc;
 }
 
@@ -53,43 +58,36 @@ static aifb_code rest_parsed(slurm_rest *r, aifb_code rc, aifb_err *err)
     return rc;
 }
 
-static aifb_code rest_submit_locked(slurm_rest *r, const slurm_job_spec *spec, uint32_t *job_id,
-                                    aifb_err *err)
+aifb_code slurm_rest_submit(slurm_rest *r, const slurm_job_spec *spec, uint32_t *job_id,
+                            aifb_err *err)
 {
     char path[128], *body;
-    aifb_code rc = rest_path(r, SLURM_EP_SUBMIT, 0, path, sizeof path, err);
+    const slurm_api *api;
+    aifb_code rc = rest_path(r, SLURM_EP_SUBMIT, 0, &api, path, sizeof path, err);
     if (rc)
         return rc;
-    if ((rc = r->api->submit_body(spec, &body, err)))
+    if ((rc = api->submit_body(spec, &body, err)))
         return rc;
     slurm_rest_reply rep;
     rc = slurm_rest_exchange(r, "POST", path, body, AIFB_EINVAL, &rep, err);
     free(body);
     if (rc)
         return rc;
-    rc = r->api->parse_submit(rep.body, rep.len, job_id, err);
+    rc = api->parse_submit(rep.body, rep.len, job_id, err);
     slurm_rest_reply_free(&rep);
     return rest_parsed(r, rc, err);
 }
 
-aifb_code slurm_rest_submit(slurm_rest *r, const slurm_job_spec *spec, uint32_t *job_id,
-                            aifb_err *err)
-{
-    pthread_mutex_lock(&r->lock);
-    aifb_code rc = rest_submit_locked(r, spec, job_id, err);
-    pthread_mutex_unlock(&r->lock);
-    return rc;
-}
-
-/* GET of a job list (jobs or job/{id}), with the lock held; *unchanged for an HTTP 304. */
+/* GET of a job list (jobs or job/{id}); *unchanged for an HTTP 304. */
 static aifb_code rest_get_jobs(slurm_rest *r, slurm_endpoint ep, uint64_t arg,
                                slurm_job_info **jobs, size_t *n, bool *unchanged, aifb_err *err)
 {
     char path[128];
+    const slurm_api *api;
     *jobs = NULL;
     *n = 0;
     *unchanged = false;
-    aifb_code rc = rest_path(r, ep, arg, path, sizeof path, err);
+    aifb_code rc = rest_path(r, ep, arg, &api, path, sizeof path, err);
     if (rc)
         return rc;
     slurm_rest_reply rep;
@@ -98,7 +96,7 @@ static aifb_code rest_get_jobs(slurm_rest *r, slurm_endpoint ep, uint64_t arg,
     if (rep.status == 304) {
         *unchanged = true;
     } else {
-        rc = rest_parsed(r, r->api->parse_jobs(rep.body, rep.len, jobs, n, err), err);
+        rc = rest_parsed(r, api->parse_jobs(rep.body, rep.len, jobs, n, err), err);
     }
     slurm_rest_reply_free(&rep);
     return rc;
@@ -108,10 +106,8 @@ aifb_code slurm_rest_jobs(slurm_rest *r, int64_t update_time, slurm_job_info **j
                           bool *changed, aifb_err *err)
 {
     bool unchanged;
-    pthread_mutex_lock(&r->lock);
     aifb_code rc = rest_get_jobs(r, SLURM_EP_JOBS, update_time > 0 ? (uint64_t)update_time : 0,
                                  jobs, n, &unchanged, err);
-    pthread_mutex_unlock(&r->lock);
     /* With update_time, newer versions say "nothing changed" with an empty list. */
     if (!rc)
         *changed = !(update_time > 0 && (unchanged || *n == 0));
@@ -123,9 +119,7 @@ aifb_code slurm_rest_job(slurm_rest *r, uint32_t job_id, slurm_job_info *job, ai
     slurm_job_info *list;
     size_t n;
     bool unchanged;
-    pthread_mutex_lock(&r->lock);
     aifb_code rc = rest_get_jobs(r, SLURM_EP_JOB, job_id, &list, &n, &unchanged, err);
-    pthread_mutex_unlock(&r->lock);
     if (rc)
         return rc;
     size_t i = 0;
@@ -140,10 +134,11 @@ aifb_code slurm_rest_job(slurm_rest *r, uint32_t job_id, slurm_job_info *job, ai
     return AIFB_OK;
 }
 
-static aifb_code rest_cancel_locked(slurm_rest *r, uint32_t job_id, int signal, aifb_err *err)
+aifb_code slurm_rest_cancel(slurm_rest *r, uint32_t job_id, int signal, aifb_err *err)
 {
     char path[160];
-    aifb_code rc = rest_path(r, SLURM_EP_JOB, job_id, path, sizeof path - 24, err);
+    const slurm_api *api;
+    aifb_code rc = rest_path(r, SLURM_EP_JOB, job_id, &api, path, sizeof path - 24, err);
     if (rc)
         return rc;
     if (signal < 0 || signal > 64)
@@ -162,19 +157,12 @@ static aifb_code rest_cancel_locked(slurm_rest *r, uint32_t job_id, int signal, 
     return rc;
 }
 
-aifb_code slurm_rest_cancel(slurm_rest *r, uint32_t job_id, int signal, aifb_err *err)
-{
-    pthread_mutex_lock(&r->lock);
-    aifb_code rc = rest_cancel_locked(r, job_id, signal, err);
-    pthread_mutex_unlock(&r->lock);
-    return rc;
-}
-
-/* One GET of ep with the lock held, the reply left for the caller to decode. */
-static aifb_code rest_get(slurm_rest *r, slurm_endpoint ep, slurm_rest_reply *rep, aifb_err *err)
+/* One GET of ep, the reply left for the caller to decode with *api. */
+static aifb_code rest_get(slurm_rest *r, slurm_endpoint ep, const slurm_api **api,
+                          slurm_rest_reply *rep, aifb_err *err)
 {
     char path[128];
-    aifb_code rc = rest_path(r, ep, 0, path, sizeof path, err);
+    aifb_code rc = rest_path(r, ep, 0, api, path, sizeof path, err);
     if (!rc)
         rc = slurm_rest_exchange(r, "GET", path, NULL, AIFB_EABORTED, rep, err);
     return rc;
@@ -183,15 +171,14 @@ static aifb_code rest_get(slurm_rest *r, slurm_endpoint ep, slurm_rest_reply *re
 aifb_code slurm_rest_nodes(slurm_rest *r, slurm_node_info **nodes, size_t *n, aifb_err *err)
 {
     slurm_rest_reply rep;
+    const slurm_api *api;
     *nodes = NULL;
     *n = 0;
-    pthread_mutex_lock(&r->lock);
-    aifb_code rc = rest_get(r, SLURM_EP_NODES, &rep, err);
+    aifb_code rc = rest_get(r, SLURM_EP_NODES, &api, &rep, err);
     if (!rc) {
-        rc = rest_parsed(r, r->api->parse_nodes(rep.body, rep.len, nodes, n, err), err);
+        rc = rest_parsed(r, api->parse_nodes(rep.body, rep.len, nodes, n, err), err);
         slurm_rest_reply_free(&rep);
     }
-    pthread_mutex_unlock(&r->lock);
     return rc;
 }
 
@@ -199,25 +186,24 @@ aifb_code slurm_rest_partitions(slurm_rest *r, slurm_partition_info **parts, siz
                                 aifb_err *err)
 {
     slurm_rest_reply rep;
+    const slurm_api *api;
     *parts = NULL;
     *n = 0;
-    pthread_mutex_lock(&r->lock);
-    aifb_code rc = rest_get(r, SLURM_EP_PARTITIONS, &rep, err);
+    aifb_code rc = rest_get(r, SLURM_EP_PARTITIONS, &api, &rep, err);
     if (!rc) {
-        rc = rest_parsed(r, r->api->parse_partitions(rep.body, rep.len, parts, n, err), err);
+        rc = rest_parsed(r, api->parse_partitions(rep.body, rep.len, parts, n, err), err);
         slurm_rest_reply_free(&rep);
     }
-    pthread_mutex_unlock(&r->lock);
     return rc;
 }
 
 aifb_code slurm_rest_ping(slurm_rest *r, char *release, size_t releaselen, aifb_err *err)
 {
     slurm_rest_reply rep;
+    const slurm_api *api;
     if (release && releaselen)
         release[0] = '\0';
-    pthread_mutex_lock(&r->lock);
-    aifb_code rc = rest_get(r, SLURM_EP_PING, &rep, err);
+    aifb_code rc = rest_get(r, SLURM_EP_PING, &api, &rep, err);
     if (!rc) {
         char msg[400];
         if (slurm_api_errors(rep.body, rep.len, msg, sizeof msg))
@@ -227,6 +213,5 @@ aifb_code slurm_rest_ping(slurm_rest *r, char *release, size_t releaselen, aifb_
             slurm_api_release(rep.body, rep.len, release, releaselen);
         slurm_rest_reply_free(&rep);
     }
-    pthread_mutex_unlock(&r->lock);
     return rc;
 }

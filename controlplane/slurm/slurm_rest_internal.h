@@ -8,12 +8,18 @@
 
 #include "slurm/slurm_rest.h"
 
+#define REST_IDLE_MAX 8 /* handles kept open between calls; more calls at once make their own */
+
 struct slurm_rest {
-    pthread_mutex_t lock; /* held for a whole call: the handle, the token, the version */
-    CURL *curl;           /* one easy handle, reused: it keeps the connection open */
-    char *url;            /* as configured, for messages */
-    char *base;           /* what paths are appended to: "http://h:p" (unix: "http://localhost") */
-    char *socket_path;    /* unix socket, or NULL for TCP */
+    pthread_mutex_t lock; /* guards the idle handles, the token and the version, never I/O */
+    /* Easy handles not in use: a call takes one (or makes one) and gives it back, so calls
+     * from several threads (a listing, a submission) run side by side, and each handle keeps
+     * its connection open for the next call. */
+    CURL *idle[REST_IDLE_MAX];
+    int nidle;
+    char *url;         /* as configured, for messages */
+    char *base;        /* what paths are appended to: "http://h:p" (unix: "http://localhost") */
+    char *socket_path; /* unix socket, or NULL for TCP */
     bool send_token;
     char user[256];
     /* A fixed token (token_exp its "exp", 0 when it has none), or a key to mint with. */
@@ -34,18 +40,20 @@ typedef struct slurm_rest_reply {
     size_t len;
 } slurm_rest_reply;
 
-/* Sends one request (method "GET", "POST" or "DELETE"; body JSON text or NULL) with the lock
- * held, and classifies the outcome: AIFB_OK for 2xx and 304 with the reply filled; otherwise
- * the error of slurm_rest.h (EUNAVAILABLE, EUNAUTHENTICATED, ENOTFOUND, refusal for Slurm errors
- * of a 4xx/5xx reply, EABORTED) and the reply freed. refusal is the code for a request Slurm
- * refuses (AIFB_EINVAL for a submission, AIFB_EABORTED elsewhere). */
+/* Sends one request (method "GET", "POST" or "DELETE"; body JSON text or NULL; the lock not
+ * held: it is taken only to read the token and lend a handle), and classifies the outcome: AIFB_OK
+ * for 2xx and 304 with the reply filled; otherwise the error of slurm_rest.h (EUNAVAILABLE,
+ * EUNAUTHENTICATED, ENOTFOUND, refusal for Slurm errors of a 4xx/5xx reply, EABORTED) and the reply
+ * freed. refusal is the code for a request Slurm refuses (AIFB_EINVAL for a submission,
+ * AIFB_EABORTED elsewhere). */
 aifb_code slurm_rest_exchange(slurm_rest *r, const char *method, const char *path, const char *body,
                               aifb_code refusal, slurm_rest_reply *reply, aifb_err *err);
 
 /* Frees the body of a reply. */
 void slurm_rest_reply_free(slurm_rest_reply *reply);
 
-/* Makes sure r->api is set, detecting the version with the lock held if it is not. */
-aifb_code slurm_rest_ensure_api(slurm_rest *r, aifb_err *err);
+/* The data version, detected from GET /openapi/v3 the first time when it was not configured
+ * (the lock not held). */
+aifb_code slurm_rest_ensure_api(slurm_rest *r, const slurm_api **api, aifb_err *err);
 
 #endif

@@ -3,6 +3,7 @@
  * detection, connection reuse, and how each failure reaches the caller: Slurm's errors array,
  * a refused token, a dropped connection, a server too slow for the timeout, nothing listening. */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -284,6 +285,40 @@ Test(slurm_rest_unix, two_threads_sharing_a_client_all_get_their_answers)
     pthread_join(b, &fb);
     cr_assert_eq((intptr_t)fa + (intptr_t)fb, 0);
     cr_assert_eq(t_nrequests, 20);
+    slurm_rest_free(r);
+}
+
+static atomic_bool listing_done;
+
+static void *list_slowly(void *arg)
+{
+    slurm_job_info *jobs = NULL;
+    size_t n = 0;
+    bool changed;
+    slurm_rest_jobs(arg, 0, &jobs, &n, &changed, NULL);
+    free(jobs);
+    atomic_store(&listing_done, true);
+    return NULL;
+}
+
+Test(slurm_rest_unix, a_submission_is_answered_while_a_listing_is_still_waiting_for_its_reply)
+{
+    t_reply_special(T_SLOW); /* the listing: no answer for 5 s, then the connection closes */
+    t_reply(200, t_fixture("v0.0.38/submit-ok.json"));
+    slurm_rest *r = client("v0.0.38", 0);
+    atomic_store(&listing_done, false);
+    pthread_t lister;
+    pthread_create(&lister, NULL, list_slowly, r);
+    while (t_requests_seen() < 1)
+        usleep(10000);
+    slurm_job_spec s = spec();
+    uint32_t id = 0;
+    aifb_err err = {0};
+    cr_assert_eq(slurm_rest_submit(r, &s, &id, &err), AIFB_OK, "%s", err.msg);
+    cr_assert_eq(id, 1011);
+    cr_assert(!atomic_load(&listing_done), "the submission waited for the listing to end");
+    pthread_join(lister, NULL);
+    cr_assert_eq(t_connections, 2, "each call in flight has its own connection");
     slurm_rest_free(r);
 }
 

@@ -118,6 +118,16 @@ static inline void t_serve_connection(int fd)
     }
 }
 
+static inline void *t_connection_main(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    t_serve_connection(fd);
+    close(fd);
+    return NULL;
+}
+
+/* Each connection on its own thread, as slurmrestd serves them: calls from several threads of
+ * the client, each on its own connection, are answered side by side. */
 static inline void *t_server_main(void *arg)
 {
     (void)arg;
@@ -128,8 +138,12 @@ static inline void *t_server_main(void *arg)
         pthread_mutex_lock(&t_lock);
         t_connections++;
         pthread_mutex_unlock(&t_lock);
-        t_serve_connection(fd);
-        close(fd);
+        pthread_t th;
+        if (pthread_create(&th, NULL, t_connection_main, (void *)(intptr_t)fd) != 0) {
+            close(fd);
+            continue;
+        }
+        pthread_detach(th);
     }
 }
 
@@ -139,6 +153,15 @@ static inline void t_start_thread(void)
     pthread_t th;
     cr_assert_eq(pthread_create(&th, NULL, t_server_main, NULL), 0);
     pthread_detach(th);
+}
+
+/* Requests received so far (read by the test while the server runs). */
+static inline size_t t_requests_seen(void)
+{
+    pthread_mutex_lock(&t_lock);
+    size_t n = t_nrequests;
+    pthread_mutex_unlock(&t_lock);
+    return n;
 }
 
 /* Starts the server on 127.0.0.1:0; t_url is then "http://127.0.0.1:PORT". */
