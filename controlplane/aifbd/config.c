@@ -181,7 +181,7 @@ static void set_defaults(aifbd_config *cfg)
 {
     cfg->listen = xstrdup("127.0.0.1:50051");
     cfg->executor = xstrdup("local");
-    cfg->workers = 2;
+    cfg->workers = 4; /* handlers may wait on a cluster (a submission): more than the cores */
     cfg->grace_ms = 5000;
     cfg->tick_ms = 200;
     cfg->log_level = AIFB_LOG_INFO;

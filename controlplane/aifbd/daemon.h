@@ -28,6 +28,8 @@
 #include "rpc/rpc.h"
 #include "store/store.h"
 
+typedef struct submitting submitting; /* runs.c: runs whose submission is under way */
+
 typedef struct aifbd {
     aifbd_config cfg;
     store *db;
@@ -37,6 +39,7 @@ typedef struct aifbd {
     int64_t started_at_ms;
     int64_t started_mono_ms;
     pthread_mutex_t life_mu;
+    submitting *submitting; /* guarded by life_mu */
     pthread_t reconciler;
     atomic_bool stopping;
     bool reconciler_started;

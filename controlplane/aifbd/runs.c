@@ -1,13 +1,16 @@
 /* runs.c: a run's lifecycle.
  *
  * start: recipe and parameters are validated, the plan is built (every placeholder expanded) and
- * only then is anything stored or executed; the run is stored PENDING, submitted, and moved to
- * SUBMITTED. advance (from the reconciler): the executor's phase becomes the run's state; when the
- * client has ended, its output is parsed into the result summary. stop: STOPPING, then the
- * executor's cancel; the reconciler sees CANCELLED once every process is gone.
+ * only then is anything stored or executed; the run is stored PENDING, handed to the executor
+ * without life_mu held (submissions of several runs overlap), and moved to SUBMITTED. advance
+ * (from the reconciler): the executor's phase becomes the run's state; when the client has
+ * ended, its output is parsed into the result summary. stop: STOPPING, then the executor's
+ * cancel; the reconciler sees CANCELLED once every process is gone.
  *
  * Every change happens under d->life_mu and re-reads the run first, so an API call and the
- * reconciler never act on a stale state; the store refuses any move the state machine forbids. */
+ * reconciler never act on a stale state; the store refuses any move the state machine forbids.
+ * The one executor call made without it, submit, concerns a PENDING run that nothing else acts
+ * on; a StopRun meanwhile is noted and carried out once the submission has answered. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #include "aifbd/daemon.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "slurm/exec_slurm.h"
 
 /* An executor refused by something upstream (a login node's changed host key, slurmrestd refusing
  * aifbd's token) is a problem of aifbd's setup, not of the caller's credentials: the caller
@@ -25,7 +29,6 @@ static aifb_code start_failure_code(aifb_code c)
 {
     return c == AIFB_EUNAUTHENTICATED || c == AIFB_EPERM ? AIFB_EPRECONDITION : c;
 }
-#include "slurm/exec_slurm.h"
 
 /* Splits "host:port" (the endpoints aifbd writes). */
 static bool endpoint_split(const char *ep, char *host, size_t hostlen, int *port)
@@ -101,6 +104,81 @@ static aifb_code plan_for_run(const recipe *r, const run_rec *run, exec_plan **p
     return plan_build(&in, plan, err);
 }
 
+/* ---- submissions under way ------------------------------------------------------------ */
+
+/* A run between its PENDING insert and the executor's answer. The executor is asked without
+ * life_mu (a submission to Slurm takes milliseconds to seconds and must not hold up other
+ * runs), so a StopRun arriving meanwhile is noted here and carried out once the jobs exist. */
+struct submitting {
+    struct submitting *next;
+    char id[AIFB_ID_LEN + 1];
+    bool stop;
+    char reason[300];
+};
+
+/* With life_mu held. */
+static submitting *submitting_add(aifbd *d, const char *id)
+{
+    submitting *t = xcalloc(1, sizeof *t);
+    snprintf(t->id, sizeof t->id, "%s", id);
+    t->next = d->submitting;
+    d->submitting = t;
+    return t;
+}
+
+/* With life_mu held. */
+static submitting *submitting_find(aifbd *d, const char *id)
+{
+    for (submitting *t = d->submitting; t; t = t->next)
+        if (!strcmp(t->id, id))
+            return t;
+    return NULL;
+}
+
+/* With life_mu held; frees t. */
+static void submitting_remove(aifbd *d, submitting *t)
+{
+    for (submitting **pp = &d->submitting; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    }
+    free(t);
+}
+
+/* Hands the stored PENDING run to the executor (life_mu not held), then records the outcome:
+ * SUBMITTED, or FAILED with the executor's message; a stop asked meanwhile is sent now. */
+static aifb_code runs_submit(aifbd *d, const recipe *r, const exec_plan *plan, const char *dir,
+                             submitting *ticket, aifb_err *err)
+{
+    aifb_err serr = {0};
+    aifb_code src = d->exec->ops->submit(d->exec, plan, &serr);
+    aifb_code rc = AIFB_OK;
+    pthread_mutex_lock(&d->life_mu);
+    if (src) {
+        store_run_transition(d->db, plan->id, RUN_FAILED, serr.msg, NULL, NULL);
+        rc = aifb_err_set(err, start_failure_code(serr.code), "run %s not started: %s", plan->id,
+                          serr.msg);
+        log_warn("run %s FAILED: %s", plan->id, serr.msg);
+    } else {
+        char why[128];
+        snprintf(why, sizeof why, "submitted to the %s executor", d->exec->ops->name);
+        store_run_transition(d->db, plan->id, RUN_SUBMITTED, why, NULL, NULL);
+        log_info("run %s (%s) SUBMITTED, folder %s", plan->id, r->name, dir);
+        if (ticket->stop) {
+            aifb_err cerr;
+            store_run_transition(d->db, plan->id, RUN_STOPPING, ticket->reason, NULL, NULL);
+            if (d->exec->ops->cancel(d->exec, plan->id, &cerr))
+                log_warn("run %s: cancel: %s", plan->id, cerr.msg);
+            log_info("run %s STOPPING: %s", plan->id, ticket->reason);
+        }
+    }
+    submitting_remove(d, ticket);
+    pthread_mutex_unlock(&d->life_mu);
+    return rc;
+}
+
 aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t nparams,
                      const char *service_id, run_rec *out, aifb_err *err)
 {
@@ -166,21 +244,10 @@ aifb_code runs_start(aifbd *d, const char *recipe_name, const kv *params, size_t
 
     pthread_mutex_lock(&d->life_mu);
     rc = store_run_insert(d->db, &run, NULL, err);
-    if (!rc) {
-        aifb_err serr = {0};
-        if (d->exec->ops->submit(d->exec, plan, &serr)) {
-            store_run_transition(d->db, run.id, RUN_FAILED, serr.msg, NULL, NULL);
-            rc = aifb_err_set(err, start_failure_code(serr.code), "run %s not started: %s", run.id,
-                              serr.msg);
-            log_warn("run %s FAILED: %s", run.id, serr.msg);
-        } else {
-            char why[128];
-            snprintf(why, sizeof why, "submitted to the %s executor", d->exec->ops->name);
-            store_run_transition(d->db, run.id, RUN_SUBMITTED, why, NULL, NULL);
-            log_info("run %s (%s) SUBMITTED, folder %s", run.id, r->name, place.dir);
-        }
-    }
+    submitting *ticket = rc ? NULL : submitting_add(d, run.id);
     pthread_mutex_unlock(&d->life_mu);
+    if (!rc)
+        rc = runs_submit(d, r, plan, place.dir, ticket, err);
     plan_free(plan);
     kv_array_free(resolved, nresolved);
     if (rc)
@@ -197,7 +264,12 @@ aifb_code runs_stop(aifbd *d, const char *id, const char *reason, run_rec *out, 
     aifb_code rc = store_run_get(d->db, id, &r, err);
     bool got = rc == AIFB_OK;
     if (!rc && !run_state_is_final(r.state)) {
-        if (r.state == RUN_PENDING) {
+        submitting *t = r.state == RUN_PENDING ? submitting_find(d, id) : NULL;
+        if (t) {
+            /* Its jobs are being submitted: they are cancelled as soon as they exist. */
+            t->stop = true;
+            snprintf(t->reason, sizeof t->reason, "%s", why);
+        } else if (r.state == RUN_PENDING) {
             rc = store_run_transition(d->db, id, RUN_CANCELLED, why, NULL, err);
         } else {
             if (r.state != RUN_STOPPING)

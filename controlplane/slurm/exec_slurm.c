@@ -13,9 +13,9 @@
  * leaves everything as it was: the plans keep their phases, the reason says since when the
  * controller is unreachable, and nothing is ever resubmitted.
  *
- * Backend calls are made under the executor's mutex (aifbd calls submit, poll and cancel under
- * its own lifecycle lock anyway), except the lister's requests and read_file, which only need
- * the backend (it is thread-safe). The plan
+ * Backend calls of poll and cancel are made under the executor's mutex; the lister's requests,
+ * submissions and read_file are made without it (the backend is thread-safe), so a listing or a
+ * submission that takes a while holds up nothing else. The plan
  * records, submission and adoption are in this file; the options' copies in exec_slurm_opts.c. */
 #include <inttypes.h>
 #include <pthread.h>
@@ -339,8 +339,21 @@ static void sx_forget(executor *ex, const char *id)
 
 /* ---- submission and adoption ------------------------------------------------------------ */
 
-/* Submits one role's job. When sbatch's answer was lost (a timeout), one listing tells whether
- * the job exists after all, so it is neither lost nor submitted twice. */
+/* Lists every aifb job without holding mu during the request, then installs the listing. */
+static void listing_refresh_unlocked(sx_exec *x)
+{
+    exec_slurm_job *jobs = NULL;
+    size_t n = 0;
+    aifb_err err = {0};
+    int64_t started = aifb_mono_ms();
+    aifb_code rc = x->be->ops->list_jobs(x->be, &jobs, &n, &err);
+    pthread_mutex_lock(&x->mu);
+    listing_install(x, started, rc, jobs, n, &err);
+    pthread_mutex_unlock(&x->mu);
+}
+
+/* Submits one role's job (mu not held). When sbatch's answer was lost (a timeout), one listing
+ * tells whether the job exists after all, so it is neither lost nor submitted twice. */
 static aifb_code submit_role(sx_exec *x, const exec_plan *plan, const char *role,
                              const char *script, const slurm_opts *o, int64_t *job_id,
                              aifb_err *err)
@@ -357,14 +370,17 @@ static aifb_code submit_role(sx_exec *x, const exec_plan *plan, const char *role
     aifb_code rc = x->be->ops->submit(x->be, &s, job_id, err);
     if (rc != AIFB_ETIMEOUT)
         return rc;
-    listing_refresh_now(x);
+    listing_refresh_unlocked(x);
+    pthread_mutex_lock(&x->mu);
     const exec_slurm_job *j = x->down_since_wall ? NULL : listing_find_comment(x, plan->id, role);
+    if (j)
+        *job_id = j->id;
+    pthread_mutex_unlock(&x->mu);
     if (!j) {
         log_warn("%s: run %s: %s job not submitted (%s); if it appears, its comment is %s", x->name,
                  plan->id, role, err->msg, comment);
         return rc;
     }
-    *job_id = j->id;
     return AIFB_OK;
 }
 
@@ -382,6 +398,9 @@ static aifb_code make_scripts(sx_exec *x, const exec_plan *plan, char **svc, cha
     return AIFB_OK;
 }
 
+/* The folder, then the service job, then the client job, all without mu: submissions of
+ * several runs overlap, and polls of other runs go on meanwhile. p is this call's own record
+ * (aifbd polls a run only once it is submitted); its job ids are set under mu. */
 static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const char *svc_script,
                              const char *cli_script, sx_plan *p, aifb_err *err)
 {
@@ -389,17 +408,28 @@ static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const char *svc_
         aifb_err_prefix(err, "creating the run folder %s", plan->dir);
         return err->code;
     }
+    int64_t id = 0;
     if (svc_script) {
-        if (submit_role(x, plan, "service", svc_script, &x->svc_opts, &p->svc.id, err))
+        if (submit_role(x, plan, "service", svc_script, &x->svc_opts, &id, err))
             return err->code;
+        pthread_mutex_lock(&x->mu);
+        p->svc.id = id;
         p->svc.submitted_mono = aifb_mono_ms();
+        pthread_mutex_unlock(&x->mu);
     }
     if (cli_script) {
-        if (submit_role(x, plan, "client", cli_script, &x->cli_opts, &p->cli.id, err)) {
+        id = 0;
+        aifb_code rc = submit_role(x, plan, "client", cli_script, &x->cli_opts, &id, err);
+        pthread_mutex_lock(&x->mu);
+        if (rc) {
             role_cancel(x, p, &p->svc, "service");
-            return err->code;
+        } else {
+            p->cli.id = id;
+            p->cli.submitted_mono = aifb_mono_ms();
         }
-        p->cli.submitted_mono = aifb_mono_ms();
+        pthread_mutex_unlock(&x->mu);
+        if (rc)
+            return rc;
     }
     return AIFB_OK;
 }
@@ -411,19 +441,19 @@ static aifb_code sx_submit(executor *ex, const exec_plan *plan, aifb_err *err)
     if (make_scripts(x, plan, &svc, &cli, err))
         return err->code;
     pthread_mutex_lock(&x->mu);
-    aifb_code rc = AIFB_OK;
-    if (plan_find(x, plan->id)) {
-        rc = aifb_err_set(err, AIFB_EEXIST, "%s: run %s was already submitted", x->name, plan->id);
-    } else {
-        sx_plan *p = plan_add(x, plan);
-        rc = submit_jobs(x, plan, svc, cli, p, err);
-        if (rc)
-            plan_remove(x, plan->id);
-        else
-            log_info("%s: run %s submitted: service job %" PRId64 ", client job %" PRId64, x->name,
-                     plan->id, p->svc.id, p->cli.id);
-    }
+    sx_plan *p = plan_find(x, plan->id) ? NULL : plan_add(x, plan);
     pthread_mutex_unlock(&x->mu);
+    aifb_code rc = AIFB_OK;
+    if (!p) {
+        rc = aifb_err_set(err, AIFB_EEXIST, "%s: run %s was already submitted", x->name, plan->id);
+    } else if ((rc = submit_jobs(x, plan, svc, cli, p, err))) {
+        pthread_mutex_lock(&x->mu);
+        plan_remove(x, plan->id);
+        pthread_mutex_unlock(&x->mu);
+    } else {
+        log_info("%s: run %s submitted: service job %" PRId64 ", client job %" PRId64, x->name,
+                 plan->id, p->svc.id, p->cli.id);
+    }
     free(svc);
     free(cli);
     return rc;
@@ -479,12 +509,14 @@ static aifb_code sx_place(executor *ex, const char *id, const char *local_dir, e
         return aifb_err_set(err, AIFB_ERANGE, "remote run folder too long: %.80s...",
                             x->remote_base);
     snprintf(out->host, sizeof out->host, "%s", SLURM_HOST_TOKEN);
-    /* The node is unknown until the job runs, so no port can be checked here: a random one in
-     * a range clear of well-known and ephemeral ports. A taken port fails the probe. */
+    /* The node is unknown until the job runs, so no port can be checked here: a random one
+     * above the well-known and registered services' usual ports and below Linux's ephemeral
+     * range (32768-60999), where the node's own outgoing connections take theirs. The service
+     * job checks it is free before it starts the service (slurm_script.c). */
     uint32_t r = 0;
     if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
         r = (uint32_t)aifb_mono_ms();
-    out->port = 20000 + (int)(r % 40000);
+    out->port = 20000 + (int)(r % 12768);
     return AIFB_OK;
 }
 
