@@ -120,6 +120,24 @@ static const char service_functions[] =
     "    printf '%s' \"$h\"\n"
     "}\n"
     "\n"
+    "# Something already listening on the service's port on this node would pass the probe in\n"
+    "# its place, and the client would measure the wrong server: the job fails instead.\n"
+    "aifb_check_port() {\n"
+    "    local want f _sl addr _rem st _rest\n"
+    "    printf -v want ':%04X' \"$aifb_probe_port\"\n"
+    "    for f in /proc/net/tcp /proc/net/tcp6; do\n"
+    "        [ -r \"$f\" ] || continue\n"
+    "        while read -r _sl addr _rem st _rest; do\n"
+    "            if [ \"$st\" = 0A ] && [ \"${addr: -5}\" = \"$want\" ]; then\n"
+    "                aifb_fail 3 \"port $aifb_probe_port is already in use on $(aifb_node_host):\" "
+    "\\\n"
+    "                    \"start the run again (an automatic port is drawn anew) or give the\" \\\n"
+    "                    \"recipe another port\"\n"
+    "            fi\n"
+    "        done < \"$f\"\n"
+    "    done\n"
+    "}\n"
+    "\n"
     "# A temporary file renamed over service.endpoint: the client never reads half a line.\n"
     "aifb_publish_endpoint() {\n"
     "    local host=$aifb_endpoint_host tmp=$AIFB_RUN_DIR/.service.endpoint.$$\n"
@@ -144,7 +162,8 @@ static void write_service(abuf *b, const slurm_job *job)
     abuf_free(&vars);
     abuf_puts(b, service_functions);
     abuf_puts(b, "# A requeued job must not leave the address of its previous node behind.\n"
-                 "rm -f -- \"$AIFB_RUN_DIR/service.endpoint\"\n");
+                 "rm -f -- \"$AIFB_RUN_DIR/service.endpoint\"\n"
+                 "aifb_check_port\n");
     slurm_write_role_start(b, job);
     slurm_write_setup(b, job);
     slurm_write_cmd(b, job, &job->r->main, 0, true);

@@ -45,22 +45,61 @@ static void assert_gone(pid_t pid)
     cr_assert(kill(pid, 0) != 0, "process %d outlived the job", (int)pid);
 }
 
+/* A stand-in service that listens on port until SIGTERM (python3, as on any node). */
+static void listening_standin(int port, const char *before)
+{
+    char body[768];
+    snprintf(body, sizeof body,
+             "echo $$ > \"${log%%/*}/svc.pid\"\n%s\n"
+             "exec python3 -c 'import socket,signal,sys\n"
+             "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
+             "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+             "s.bind((\"127.0.0.1\", %d)); s.listen(8)\n"
+             "while True: s.accept()[0].close()'",
+             before, port);
+    t_standin("svc", body);
+}
+
 Test(slurm_handshake, a_service_that_listens_is_published_once_the_tcp_probe_passes)
 {
+    int port = t_free_port();
+    listening_standin(port, ":");
+    char *argv[] = {"svc", NULL};
+    exec_plan p = service_plan(
+        argv, (exec_probe){
+                  .kind = EXEC_PROBE_TCP, .host = "127.0.0.1", .port = port, .timeout_ms = 10000});
+    char *script = service_script(&p);
+    pid_t job = t_start(script);
+    cr_assert(t_await_file("base/runs/" T_ID "/service.endpoint"), "never published");
+    char *ep = endpoint_now();
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%d\n", port);
+    cr_assert_str_eq(ep, want);
+    free(ep);
+    kill(job, SIGTERM);
+    cr_assert_eq(t_wait(job), 0, "the service's own status on SIGTERM");
+    assert_gone(standin_pid());
+    free(script);
+}
+
+Test(slurm_handshake, a_port_another_process_listens_on_fails_the_job_before_the_service_starts)
+{
     int port = 0;
-    int fd = t_listen(&port);
+    int fd = t_listen(&port); /* someone else's server on the node */
     t_standin("svc", "echo $$ > \"${log%/*}/svc.pid\"\nsleep 1");
     char *argv[] = {"svc", NULL};
     exec_plan p = service_plan(
         argv, (exec_probe){
                   .kind = EXEC_PROBE_TCP, .host = "127.0.0.1", .port = port, .timeout_ms = 10000});
     char *script = service_script(&p);
-    cr_assert_eq(t_run(script), 0, "the job ends with the service's status");
-    char *ep = endpoint_now();
-    char want[64];
-    snprintf(want, sizeof want, "127.0.0.1:%d\n", port);
-    cr_assert_str_eq(ep, want);
-    free(ep);
+    cr_assert_eq(t_run(script), 3);
+    char *errs = t_read("log/script.err", NULL);
+    char want[96];
+    snprintf(want, sizeof want, "aifb: FAILED: port %d is already in use on ", port);
+    cr_assert(strstr(errs, want), "%s", errs);
+    free(errs);
+    cr_assert_null(endpoint_now(), "the other server's address is never published");
+    cr_assert_null(t_read("log/svc.pid", NULL), "the service was not started");
     close(fd);
     free(script);
 }
@@ -87,16 +126,7 @@ Test(slurm_handshake, the_tcp_probe_times_out_without_a_listener_and_the_service
 Test(slurm_handshake, the_probe_keeps_trying_until_a_late_listener_appears)
 {
     int port = t_free_port();
-    char after[512];
-    snprintf(after, sizeof after,
-             "echo $$ > \"${log%%/*}/svc.pid\"\nsleep 1.5\n"
-             "exec python3 -c 'import socket,signal,sys\n"
-             "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
-             "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-             "s.bind((\"127.0.0.1\", %d)); s.listen(8)\n"
-             "while True: s.accept()[0].close()'",
-             port);
-    t_standin("svc", after);
+    listening_standin(port, "sleep 1.5");
     char *argv[] = {"svc", NULL};
     exec_plan p = service_plan(argv, (exec_probe){.kind = EXEC_PROBE_TCP,
                                                   .host = "0.0.0.0",
