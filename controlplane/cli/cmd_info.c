@@ -1,8 +1,46 @@
 /* cmd_info.c: `aifb info` (GetInfo) and `aifb version` (this command's own version, no server). */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "common/util.h"
+
+/* The partitions, then the nodes, as sinfo users expect to read them. */
+static void print_cluster(const Aifb__V1__SlurmCluster *c)
+{
+    if (c->n_partitions) {
+        static const char *const head[] = {"PARTITION", "STATE", "NODES", "CPUS", "NODELIST"};
+        cli_table *t = cli_table_new(5, head);
+        for (size_t i = 0; i < c->n_partitions; i++) {
+            const Aifb__V1__SlurmPartition *p = c->partitions[i];
+            char name[80], nodes[16], cpus[16];
+            snprintf(name, sizeof name, "%s%s", p->name, p->is_default ? "*" : "");
+            snprintf(nodes, sizeof nodes, "%d", p->total_nodes);
+            snprintf(cpus, sizeof cpus, "%d", p->total_cpus);
+            cli_table_add(t, name, p->state, nodes, cpus, p->nodes);
+        }
+        printf("\n");
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    if (c->n_nodes) {
+        static const char *const head[] = {"NODE", "STATE", "CPUS", "MEMORY", "GRES", "PARTITIONS"};
+        cli_table *t = cli_table_new(6, head);
+        for (size_t i = 0; i < c->n_nodes; i++) {
+            const Aifb__V1__SlurmNode *n = c->nodes[i];
+            char cpus[16], mem[32], parts[256] = "";
+            snprintf(cpus, sizeof cpus, "%d", n->cpus);
+            snprintf(mem, sizeof mem, "%lld MB", (long long)n->memory_mb);
+            for (size_t k = 0; k < n->n_partitions; k++)
+                snprintf(parts + strlen(parts), sizeof parts - strlen(parts), "%s%s", k ? "," : "",
+                         n->partitions[k]);
+            cli_table_add(t, n->name, n->state, cpus, mem, *n->gres ? n->gres : "-", parts);
+        }
+        printf("\n");
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+}
 
 static void print_info_table(const Aifb__V1__Info *info)
 {
@@ -20,8 +58,20 @@ static void print_info_table(const Aifb__V1__Info *info)
     cli_table_add(t, "recipes", recipes);
     cli_table_add(t, "active runs", active);
     cli_table_add(t, "last event", seq);
+    const Aifb__V1__SlurmCluster *c = info->cluster;
+    if (c) {
+        cli_table_add(t, "slurm", c->controller);
+        if (c->release && *c->release)
+            cli_table_add(t, "slurm release", c->release);
+        if (c->api_version && *c->api_version)
+            cli_table_add(t, "rest api", c->api_version);
+        if (c->error && *c->error)
+            cli_table_add(t, "slurm error", c->error);
+    }
     cli_table_print(t, stdout);
     cli_table_free(t);
+    if (c)
+        print_cluster(c);
 }
 
 int cli_cmd_info(cli_ctx *ctx, int argc, char **argv)

@@ -549,6 +549,13 @@ static void sx_shutdown(executor *ex)
     pthread_mutex_unlock(&x->mu);
 }
 
+static void sx_free(executor *ex);
+
+bool sx_is_slurm(const executor *ex)
+{
+    return ex && ex->ops && ex->ops->free == sx_free;
+}
+
 static void sx_free(executor *ex)
 {
     if (!ex)
@@ -563,6 +570,7 @@ static void sx_free(executor *ex)
     while (x->plans)
         plan_remove(x, x->plans->id);
     free(x->jobs);
+    exec_slurm_cluster_free(&x->cluster);
     x->be->ops->free(x->be);
     sx_opts_free(&x->svc_opts);
     sx_opts_free(&x->cli_opts);

@@ -63,6 +63,21 @@ typedef struct exec_slurm_submission {
 
 typedef struct exec_slurm_backend exec_slurm_backend;
 
+/* What GetInfo shows of the cluster (exec_slurm_cluster_get). */
+typedef struct exec_slurm_cluster {
+    char controller[384]; /* how it is reached: "slurmrestd at URL", "login node ... (sinfo)" */
+    char release[64];     /* Slurm's release ("22.05.8"), "" when not known */
+    char api_version[16]; /* the slurmrestd data version, "" in cli mode */
+    slurm_node_info *nodes;
+    size_t nnodes;
+    slurm_partition_info *partitions;
+    size_t npartitions;
+    char error[AIFB_ERR_MSG_MAX]; /* "" when the last attempt succeeded */
+    int64_t fetched_at_ms;        /* wall clock of the nodes and partitions; 0: never */
+} exec_slurm_cluster;
+
+void exec_slurm_cluster_free(exec_slurm_cluster *c);
+
 /* The operations that depend on how Slurm is reached. Every one may fail with
  * AIFB_EUNAVAILABLE while the controller or login node is unreachable; the core then keeps
  * what it knew. A backend must be safe to call from several threads. */
@@ -83,6 +98,9 @@ typedef struct exec_slurm_backend_ops {
      * there is no such file. */
     aifb_code (*read_file)(exec_slurm_backend *b, const char *path, int64_t offset, char *buf,
                            size_t cap, size_t *n, aifb_err *err);
+    /* The cluster's nodes, partitions, release, and how it is reached (controller,
+     * api_version); error and fetched_at_ms are the core's. */
+    aifb_code (*cluster)(exec_slurm_backend *b, exec_slurm_cluster *out, aifb_err *err);
     void (*free)(exec_slurm_backend *b);
 } exec_slurm_backend_ops;
 
@@ -127,6 +145,13 @@ typedef struct exec_slurm_config {
  * fails). AIFB_EINVAL naming the setting when remote_base is missing or not absolute. */
 aifb_code exec_slurm_new(const exec_slurm_config *cfg, exec_slurm_backend *backend, executor **out,
                          aifb_err *err);
+
+/* The cluster behind ex for GetInfo: asked now at most once per EXEC_SLURM_CLUSTER_TTL_MS (the
+ * last answer is copied in between), never while the controller is known to be unreachable.
+ * When asking fails, the last answer (if any) comes back with error set and AIFB_OK. Free with
+ * exec_slurm_cluster_free. AIFB_EUNIMPLEMENTED when ex is not a Slurm executor. */
+#define EXEC_SLURM_CLUSTER_TTL_MS 5000
+aifb_code exec_slurm_cluster_get(executor *ex, exec_slurm_cluster *out, aifb_err *err);
 
 /* ---- judging a run from its jobs (pure) ------------------------------------------------- */
 

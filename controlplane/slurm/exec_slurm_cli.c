@@ -19,6 +19,7 @@
 typedef struct cli_backend {
     slurm_ssh *ssh;
     char *user;
+    char login[300]; /* user@host:port, for GetInfo */
 } cli_backend;
 
 static aifb_code cli_submit(exec_slurm_backend *b, const exec_slurm_submission *s, int64_t *job_id,
@@ -138,6 +139,14 @@ static void cli_free(exec_slurm_backend *b)
     free(b);
 }
 
+static aifb_code cli_cluster(exec_slurm_backend *b, exec_slurm_cluster *out, aifb_err *err)
+{
+    cli_backend *c = b->impl;
+    snprintf(out->controller, sizeof out->controller, "login node %s (sinfo)", c->login);
+    return slurm_ssh_sinfo(c->ssh, &out->nodes, &out->nnodes, &out->partitions, &out->npartitions,
+                           out->release, sizeof out->release, err);
+}
+
 static const exec_slurm_backend_ops cli_ops = {
     .name = "cli",
     .submit = cli_submit,
@@ -145,6 +154,7 @@ static const exec_slurm_backend_ops cli_ops = {
     .cancel = cli_cancel,
     .mkdir_p = cli_mkdir_p,
     .read_file = cli_read_file,
+    .cluster = cli_cluster,
     .free = cli_free,
 };
 
@@ -156,6 +166,8 @@ aifb_code exec_slurm_cli_new(const slurm_ssh_config *ssh, exec_slurm_backend **o
     cli_backend *c = xcalloc(1, sizeof *c);
     c->ssh = s;
     c->user = xstrdup(ssh->user);
+    snprintf(c->login, sizeof c->login, "%s@%s:%d", ssh->user, ssh->host,
+             ssh->port ? ssh->port : 22);
     exec_slurm_backend *b = xcalloc(1, sizeof *b);
     b->ops = &cli_ops;
     b->impl = c;

@@ -48,9 +48,14 @@ typedef struct sx_exec {
     pthread_t lister;    /* lists every refresh_ms while plans are tracked */
     pthread_cond_t wake;
     bool lister_started, stop;
-    int64_t down_since_wall; /* first failed listing of the current outage; 0: up */
+    exec_slurm_cluster cluster; /* GetInfo's last answer (exec_slurm_cluster.c) */
+    int64_t cluster_mono;       /* when it was asked for; 0: never */
+    int64_t down_since_wall;    /* first failed listing of the current outage; 0: up */
     char down_why[AIFB_ERR_MSG_MAX];
 } sx_exec;
+
+/* Whether ex is a Slurm executor (made by exec_slurm_new). */
+bool sx_is_slurm(const executor *ex);
 
 /* Deep copy of o into dst (strings and the modules list), remote_base set to the given one;
  * the agents are not copied (none yet). Free with sx_opts_free. */

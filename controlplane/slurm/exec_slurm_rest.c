@@ -214,6 +214,23 @@ static aifb_code rest_read_file(exec_slurm_backend *b, const char *path, int64_t
     return AIFB_OK;
 }
 
+/* ---- the cluster for GetInfo ------------------------------------------------------------ */
+
+static aifb_code rest_cluster(exec_slurm_backend *b, exec_slurm_cluster *out, aifb_err *err)
+{
+    rest_backend *rb = b->impl;
+    snprintf(out->controller, sizeof out->controller, "slurmrestd at %s", slurm_rest_url(rb->rest));
+    const slurm_api *api = NULL;
+    if (slurm_rest_api(rb->rest, &api, err))
+        return err->code;
+    snprintf(out->api_version, sizeof out->api_version, "%s", api->version);
+    if (slurm_rest_ping(rb->rest, out->release, sizeof out->release, err) ||
+        slurm_rest_nodes(rb->rest, &out->nodes, &out->nnodes, err) ||
+        slurm_rest_partitions(rb->rest, &out->partitions, &out->npartitions, err))
+        return err->code;
+    return AIFB_OK;
+}
+
 /* ---- making and freeing ----------------------------------------------------------------- */
 
 static void rest_env_free(rest_backend *rb)
@@ -258,6 +275,7 @@ static const exec_slurm_backend_ops rest_ops = {
     .cancel = rest_cancel,
     .mkdir_p = rest_mkdir_p,
     .read_file = rest_read_file,
+    .cluster = rest_cluster,
     .free = rest_free,
 };
 

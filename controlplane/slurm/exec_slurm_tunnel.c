@@ -30,6 +30,7 @@ typedef struct tunnel_backend {
     slurm_ssh_tunnel *tunnel;
     exec_slurm_backend *rest; /* speaks to the tunnel's socket */
     char *target;             /* slurm_rest.url as given, for messages */
+    char login[300];          /* user@host:port of the login node, for GetInfo */
 } tunnel_backend;
 
 /* ---- slurmrestd through the tunnel ------------------------------------------------------ */
@@ -98,6 +99,22 @@ static aifb_code tn_cancel(exec_slurm_backend *b, int64_t job_id, aifb_err *err)
     aifb_code rc = t->rest->ops->cancel(t->rest, job_id, err);
     if (tn_retry_after(t, rc))
         rc = t->rest->ops->cancel(t->rest, job_id, err);
+    return tn_rename(t, rc, err);
+}
+
+static aifb_code tn_cluster(exec_slurm_backend *b, exec_slurm_cluster *out, aifb_err *err)
+{
+    tunnel_backend *t = b->impl;
+    aifb_code rc = tn_session_up(t, err);
+    if (!rc) {
+        rc = t->rest->ops->cluster(t->rest, out, err);
+        if (tn_retry_after(t, rc)) {
+            exec_slurm_cluster_free(out);
+            rc = t->rest->ops->cluster(t->rest, out, err);
+        }
+    }
+    snprintf(out->controller, sizeof out->controller, "slurmrestd at %s through the login node %s",
+             t->target, t->login);
     return tn_rename(t, rc, err);
 }
 
@@ -178,6 +195,7 @@ static const exec_slurm_backend_ops tunnel_ops = {
     .cancel = tn_cancel,
     .mkdir_p = tn_mkdir_p,
     .read_file = tn_read_file,
+    .cluster = tn_cluster,
     .free = tn_free,
 };
 
@@ -193,6 +211,8 @@ aifb_code exec_slurm_tunnel_new(const slurm_ssh_config *ssh, const slurm_rest_co
     b->ops = &tunnel_ops;
     b->impl = t;
     t->target = xstrdup(rest->url);
+    snprintf(t->login, sizeof t->login, "%s@%s:%d", ssh->user ? ssh->user : "?",
+             ssh->host ? ssh->host : "?", ssh->port ? ssh->port : 22);
     aifb_code rc = slurm_ssh_new(ssh, &t->ssh, err);
     if (!rc)
         rc = slurm_ssh_tunnel_open(t->ssh, host, port, &t->tunnel, err);

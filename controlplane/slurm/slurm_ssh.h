@@ -21,7 +21,8 @@
  *
  * Files: slurm_ssh_session.c (connection, host key, login, keepalive, reconnection),
  * slurm_ssh_run.c (quoting and remote commands), slurm_ssh_cli.c (sbatch, squeue, sacct,
- * scancel and their parsers), slurm_ssh_tunnel.c (the local listener and its pump thread). */
+ * scancel and their parsers), slurm_ssh_sinfo.c (nodes and partitions), slurm_ssh_tunnel.c (the
+ * local listener and its pump thread). */
 #ifndef AIFB_SLURM_SSH_H
 #define AIFB_SLURM_SSH_H
 
@@ -31,6 +32,7 @@
 
 #include "common/err.h"
 #include "common/util.h"
+#include "slurm/slurm_api.h"
 
 /* Where and how to log in. Zero or NULL fields take the default given beside them. */
 typedef struct slurm_ssh_config {
@@ -142,6 +144,25 @@ aifb_code slurm_ssh_parse_sacct(const char *text, slurm_ssh_job **jobs, size_t *
 /* `scancel ID`. AIFB_ENOTFOUND when Slurm does not know the job; other failures with
  * scancel's message. */
 aifb_code slurm_ssh_scancel(slurm_ssh *s, int64_t job_id, aifb_err *err);
+
+/* The sinfo formats slurm_ssh_sinfo() asks for: a node per line and partition
+ * (name|state|cpus|memory MB|gres|partition, the default partition marked '*'), and a
+ * partition per line (name|availability|nodes|cpus allocated/idle/other/total|node list). */
+#define SLURM_SSH_SINFO_NODES      "%N|%T|%c|%m|%G|%P"
+#define SLURM_SSH_SINFO_PARTITIONS "%P|%a|%D|%C|%N"
+
+/* The cluster's nodes and partitions (three sinfo commands: nodes, partitions, --version;
+ * release "" when the version is not known). Arrays malloc'd; free() them. */
+aifb_code slurm_ssh_sinfo(slurm_ssh *s, slurm_node_info **nodes, size_t *nnodes,
+                          slurm_partition_info **parts, size_t *nparts, char *release,
+                          size_t releaselen, aifb_err *err);
+
+/* Parsers of the two formats; other lines are skipped, a node listed once per partition is
+ * one node with every partition. Never fail on text. */
+aifb_code slurm_ssh_parse_sinfo_nodes(const char *text, slurm_node_info **nodes, size_t *n,
+                                      aifb_err *err);
+aifb_code slurm_ssh_parse_sinfo_partitions(const char *text, slurm_partition_info **parts,
+                                           size_t *n, aifb_err *err);
 
 /* ---- tunnel mode ------------------------------------------------------------------------- */
 

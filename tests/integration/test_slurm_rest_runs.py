@@ -7,9 +7,11 @@ What a user sees: the redis benchmark ends SUCCEEDED with its summary and readab
 either transport; StopRun cancels both jobs at once and leaves no process; an unknown partition
 is refused at StartRun with Slurm's own message; while slurmrestd is away, a run keeps its state
 with the reason "controller unreachable since ..." and succeeds once it is back, with nothing
-submitted twice."""
+submitted twice. `aifb info` shows the cluster's nodes and partitions, and while slurmrestd is
+away it still answers at once, with the last ones and the reason."""
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -160,6 +162,42 @@ def test_while_slurmrestd_is_away_a_run_keeps_its_state_and_succeeds_once_it_is_
     run = aifbd.wait_state(run_id, "RUN_STATE_SUCCEEDED", timeout=90)
     assert "tick 20" in aifbd.cli("run", "logs", run_id).stdout
     assert len(jobs_with_comment(cluster, run_id)) == 2, "nothing was submitted again"
+
+
+def test_info_shows_the_clusters_node_and_default_partition_through_slurmrestd(aifbd, cluster):
+    info = aifbd.cli_json("info")
+    c = info["cluster"]
+    assert c["controller"] == "slurmrestd at " + cluster.env["AIFB_TEST_SLURM_REST_UNIX"], c
+    assert c["api_version"] == cluster.env["AIFB_TEST_SLURM_REST_VERSION"], c
+    assert re.match(r"^\d+\.\d+\.\d+", c["release"]), c
+    node = cluster.env["AIFB_TEST_SLURM_NODE"]
+    assert [n["name"] for n in c["nodes"]] == [node], c
+    assert c["nodes"][0]["cpus"] >= 1 and c["nodes"][0]["partitions"] == ["debug"], c
+    part = {p["name"]: p for p in c["partitions"]}["debug"]
+    assert part["state"] == "UP" and part["nodes"] == node and part["is_default"], part
+    assert not c.get("error"), c
+    table = aifbd.cli("info").stdout
+    assert "debug*" in table and node in table, table
+
+
+def test_info_answers_at_once_with_the_reason_while_slurmrestd_is_away(cluster, recipes):
+    d = Daemon(env=rest_env(cluster), recipes=recipes).start()
+    try:
+        assert d.cli_json("info")["cluster"]["nodes"], "known while slurmrestd answers"
+        cluster.stop_daemon("restd-unix")
+        try:
+            time.sleep(0.2 + 5)  # past the few seconds GetInfo keeps an answer
+            started = time.monotonic()
+            c = d.cli_json("info")["cluster"]
+            took = time.monotonic() - started
+            assert "unreachable" in c["error"], c
+            assert c["nodes"], "the last answer is still shown, with its time"
+            assert c["fetched_at_ms"] > 0
+            assert took < 10, "GetInfo waited %.1f s for an absent slurmrestd" % took
+        finally:
+            cluster.start_daemon("restd-unix")
+    finally:
+        d.cleanup()
 
 
 def test_slurm_rest_over_tcp_without_a_token_is_refused_naming_the_settings():

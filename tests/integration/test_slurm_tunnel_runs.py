@@ -143,3 +143,17 @@ def test_a_tunnel_without_a_token_is_refused_naming_the_settings(cluster):
 def test_a_tunnel_to_a_unix_socket_is_refused_naming_the_url(cluster):
     msg = start_refused(tunnel_env(cluster, AIFB_SLURM_REST_URL="unix:/run/slurmrestd.sock"))
     assert "unix:/run/slurmrestd.sock" in msg and "http://HOST:PORT" in msg, msg
+
+
+def test_info_shows_the_clusters_node_and_default_partition_through_the_tunnel(aifbd, cluster):
+    c = aifbd.cli_json("info")["cluster"]
+    assert c["controller"].startswith("slurmrestd at http://"), c
+    assert c["controller"].endswith(" through the login node root@127.0.0.1:%s" %
+                                    cluster.env["SSH_PORT"]), c
+    assert c["api_version"] == cluster.env["AIFB_TEST_SLURM_REST_VERSION"], c
+    assert c["release"], c
+    node = cluster.env["AIFB_TEST_SLURM_NODE"]
+    assert [(n["name"], n["partitions"]) for n in c["nodes"]] == [(node, ["debug"])], c
+    assert [(p["name"], p["state"], p["is_default"]) for p in c["partitions"]] == [
+        ("debug", "UP", True)], c
+    assert not c.get("error"), c
