@@ -74,6 +74,8 @@ static int job_cmp(const void *a, const void *b)
 static const exec_slurm_job *listing_find(const sx_exec *x, int64_t id)
 {
     exec_slurm_job key = {.id = id};
+    if (x->njobs == 0) /* an empty listing has no array (bsearch wants one) */
+        return NULL;
     return bsearch(&key, x->jobs, x->njobs, sizeof *x->jobs, job_cmp);
 }
 
@@ -107,7 +109,8 @@ static void listing_install(sx_exec *x, int64_t started, aifb_code rc, exec_slur
     if (x->down_since_wall)
         log_info("%s: the controller answers again; runs resume", x->name);
     x->down_since_wall = 0;
-    qsort(jobs, n, sizeof *jobs, job_cmp);
+    if (n > 1)
+        qsort(jobs, n, sizeof *jobs, job_cmp);
     free(x->jobs);
     x->jobs = jobs;
     x->njobs = n;
