@@ -6,7 +6,12 @@
  *              same settings travel beside the script as a slurm_job_spec (name, comment,
  *              account, partition, qos, time, counts, memory, gpus, the run folder as working
  *              directory, literal output paths and an environment taken from aifbd's own).
- *   list_jobs  one GET jobs, kept to the jobs whose comment starts with "aifb:".
+ *   list_jobs  one GET jobs?update_time=T, kept to the jobs whose comment starts with "aifb:".
+ *              T is the start of the previous listing less REST_SINCE_MARGIN_S (room for
+ *              the clocks of aifbd and slurmctld to differ); when slurmctld says nothing
+ *              changed since, the reply is empty and the previous listing stands, so an idle
+ *              cluster with a thousand tracked jobs answers a few bytes a second. Every
+ *              REST_FULL_EVERY_S a full listing is taken anyway, whatever the clocks say.
  *   cancel     DELETE job/{id}; a job Slurm no longer knows, or that has already ended,
  *              counts as cancelled.
  *   files      the run folder is created and read on this machine: a REST-only site must
@@ -18,10 +23,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "slurm/exec_slurm.h"
@@ -34,10 +41,19 @@ static const char *const REST_ENV_NAMES[] = {"PATH", "HOME",   "USER", "LOGNAME"
 #define REST_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define REST_NENV_MAX     (sizeof REST_ENV_NAMES / sizeof REST_ENV_NAMES[0])
 
+#define REST_SINCE_MARGIN_S 10
+#define REST_FULL_EVERY_S   60
+
 typedef struct rest_backend {
     slurm_rest *rest;
     kv env[REST_NENV_MAX];
     size_t nenv;
+    /* The previous listing, for GET jobs?update_time= (guarded by list_mu). */
+    pthread_mutex_t list_mu;
+    exec_slurm_job *last;
+    size_t nlast;
+    bool have_last;
+    int64_t last_asked_s, last_full_s; /* wall clock */
 } rest_backend;
 
 /* ---- submit ----------------------------------------------------------------------------- */
@@ -121,6 +137,15 @@ static void rest_job_from(const slurm_job_info *in, exec_slurm_job *j)
     snprintf(j->comment, sizeof j->comment, "%.*s", (int)sizeof j->comment - 1, in->comment);
 }
 
+static exec_slurm_job *rest_jobs_copy(const exec_slurm_job *jobs, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    exec_slurm_job *c = xmalloc(n * sizeof *c);
+    memcpy(c, jobs, n * sizeof *c);
+    return c;
+}
+
 static aifb_code rest_list_jobs(exec_slurm_backend *b, exec_slurm_job **jobs, size_t *n,
                                 aifb_err *err)
 {
@@ -130,20 +155,38 @@ static aifb_code rest_list_jobs(exec_slurm_backend *b, exec_slurm_job **jobs, si
     bool changed = false;
     *jobs = NULL;
     *n = 0;
-    if (slurm_rest_jobs(rb->rest, 0, &all, &nall, &changed, err))
+    pthread_mutex_lock(&rb->list_mu);
+    int64_t now = (int64_t)time(NULL);
+    int64_t since = rb->have_last && now - rb->last_full_s < REST_FULL_EVERY_S
+                        ? rb->last_asked_s - REST_SINCE_MARGIN_S
+                        : 0;
+    if (slurm_rest_jobs(rb->rest, since > 0 ? since : 0, &all, &nall, &changed, err)) {
+        pthread_mutex_unlock(&rb->list_mu);
         return err->code;
-    exec_slurm_job *ours = nall ? xcalloc(nall, sizeof *ours) : NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < nall; i++)
-        if (!strncmp(all[i].comment, "aifb:", 5))
-            rest_job_from(&all[i], &ours[k++]);
-    free(all);
-    if (k == 0) {
-        free(ours);
-        ours = NULL;
     }
-    *jobs = ours;
-    *n = k;
+    if (since > 0 && !changed) {
+        *jobs = rest_jobs_copy(rb->last, rb->nlast);
+        *n = rb->nlast;
+    } else {
+        exec_slurm_job *ours = nall ? xcalloc(nall, sizeof *ours) : NULL;
+        size_t k = 0;
+        for (size_t i = 0; i < nall; i++)
+            if (!strncmp(all[i].comment, "aifb:", 5))
+                rest_job_from(&all[i], &ours[k++]);
+        free(rb->last);
+        rb->last = rest_jobs_copy(ours, k);
+        rb->nlast = k;
+        rb->have_last = true;
+        if (since <= 0)
+            rb->last_full_s = now;
+        *jobs = k ? ours : NULL;
+        if (!k)
+            free(ours);
+        *n = k;
+    }
+    rb->last_asked_s = now;
+    pthread_mutex_unlock(&rb->list_mu);
+    free(all);
     return AIFB_OK;
 }
 
@@ -264,6 +307,8 @@ static void rest_free(exec_slurm_backend *b)
     rest_backend *rb = b->impl;
     slurm_rest_free(rb->rest);
     rest_env_free(rb);
+    free(rb->last);
+    pthread_mutex_destroy(&rb->list_mu);
     free(rb);
     free(b);
 }
@@ -287,6 +332,7 @@ aifb_code exec_slurm_rest_new(const slurm_rest_config *rest, exec_slurm_backend 
         return err->code;
     rest_backend *rb = xcalloc(1, sizeof *rb);
     rb->rest = r;
+    pthread_mutex_init(&rb->list_mu, NULL);
     rest_env_capture(rb);
     exec_slurm_backend *b = xcalloc(1, sizeof *b);
     b->ops = &rest_ops;
