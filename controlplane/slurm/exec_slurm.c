@@ -5,17 +5,18 @@
  * refreshes the listing once per refresh interval while any plan is tracked, so a reconcile
  * tick over a hundred runs costs at most one request and never waits for it; poll() applies the
  * latest listing to the plan, judges the plan (exec_slurm_judge.c) and carries out what the
- * verdict asks: cancel the other job of a run that ended, read service.endpoint once the
- * service job runs.
+ * verdict asks: cancel the other job of a run that ended (the lister thread sends the cancel
+ * at once), read service.endpoint once the service job runs.
  *
  * A job the listing lacks is "forgotten" only when the listing began after the job was
  * submitted (a listing taken just before sbatch returned cannot know it). A listing that fails
  * leaves everything as it was: the plans keep their phases, the reason says since when the
  * controller is unreachable, and nothing is ever resubmitted.
  *
- * Backend calls of poll and cancel are made under the executor's mutex; the lister's requests,
- * submissions and read_file are made without it (the backend is thread-safe), so a listing or a
- * submission that takes a while holds up nothing else. The plan
+ * Network calls are made without the executor's mutex (the backend is thread-safe): the
+ * lister's listings and cancels, submissions and read_file; only the endpoint read of poll()
+ * (once per listing while a service starts) and a shutdown's cancels hold it. So neither a
+ * listing nor a submission nor a cancel that takes a while holds up an API call. The plan
  * records, submission and adoption are in this file; the options' copies in exec_slurm_opts.c. */
 #include <inttypes.h>
 #include <pthread.h>
@@ -129,24 +130,98 @@ static void listing_refresh_now(sx_exec *x)
     listing_install(x, started, rc, jobs, n, &err);
 }
 
-/* The lister thread: one listing per refresh interval while any plan is tracked. It runs
- * without mu during the request, so a controller that takes seconds to answer (squeue retries
- * for about ten seconds when slurmctld is down) never holds up poll(), submit() or cancel(). */
+/* One cancel the lister sends: which plan and role, and the job. */
+typedef struct sx_cancel_req {
+    char id[AIFB_ID_LEN + 1];
+    bool service;
+    int64_t job;
+    aifb_code rc;
+    char msg[256];
+} sx_cancel_req;
+
+/* Sends every wanted cancel, mu held on entry and exit but not during the requests; a failed
+ * one stays wanted and is tried again after the next listing. */
+static void send_cancels(sx_exec *x)
+{
+    size_t n = 0, cap = 0;
+    sx_cancel_req *reqs = NULL;
+    x->cancels_pending = false;
+    for (sx_plan *p = x->plans; p; p = p->next) {
+        sx_role *roles[2] = {&p->cli, &p->svc};
+        for (int k = 0; k < 2; k++) {
+            if (!roles[k]->cancel_wanted || roles[k]->cancel_sent)
+                continue;
+            if (n == cap)
+                reqs = xrealloc(reqs, (cap = cap ? cap * 2 : 8) * sizeof *reqs);
+            sx_cancel_req *q = &reqs[n++];
+            memset(q, 0, sizeof *q);
+            snprintf(q->id, sizeof q->id, "%s", p->id);
+            q->service = roles[k] == &p->svc;
+            q->job = roles[k]->id;
+        }
+    }
+    if (n == 0) {
+        free(reqs);
+        return;
+    }
+    pthread_mutex_unlock(&x->mu);
+    for (size_t i = 0; i < n; i++) {
+        aifb_err err = {0};
+        reqs[i].rc = x->be->ops->cancel(x->be, reqs[i].job, &err);
+        if (reqs[i].rc == AIFB_ENOTFOUND)
+            reqs[i].rc = AIFB_OK;
+        snprintf(reqs[i].msg, sizeof reqs[i].msg, "%.250s", err.msg);
+    }
+    pthread_mutex_lock(&x->mu);
+    for (size_t i = 0; i < n; i++) {
+        sx_plan *p = plan_find(x, reqs[i].id);
+        const char *role = reqs[i].service ? "service" : "client";
+        sx_role *r = p ? (reqs[i].service ? &p->svc : &p->cli) : NULL;
+        if (reqs[i].rc == AIFB_OK) {
+            if (r && r->id == reqs[i].job) {
+                r->cancel_sent = true;
+                r->cancel_wanted = false;
+            }
+            log_info("%s: run %s: %s job %" PRId64 " cancelled", x->name, reqs[i].id, role,
+                     reqs[i].job);
+        } else {
+            log_warn("%s: run %s: cancelling %s job %" PRId64 ": %s (retried)", x->name, reqs[i].id,
+                     role, reqs[i].job, reqs[i].msg);
+        }
+    }
+    free(reqs);
+}
+
+/* The lister thread: one listing per refresh interval while any plan is tracked, and the
+ * cancels poll() and cancel() ask for, sent as soon as they are asked. It runs without mu
+ * during its requests, so a controller that takes seconds to answer (squeue retries for about
+ * ten seconds when slurmctld is down) never holds up poll(), submit() or cancel(). */
 static void *lister_main(void *arg)
 {
     sx_exec *x = arg;
     pthread_mutex_lock(&x->mu);
+    int64_t next_listing = aifb_mono_ms() + x->refresh_ms;
     while (!x->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += x->refresh_ms / 1000;
-        until.tv_nsec += (long)(x->refresh_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+        int64_t wait_ms = next_listing - aifb_mono_ms();
+        if (!x->cancels_pending && wait_ms > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += wait_ms / 1000;
+            until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&x->wake, &x->mu, &until);
         }
-        pthread_cond_timedwait(&x->wake, &x->mu, &until);
-        if (x->stop || !x->plans)
+        if (x->stop)
+            break;
+        if (x->cancels_pending && !x->down_since_wall)
+            send_cancels(x);
+        if (aifb_mono_ms() < next_listing)
+            continue;
+        next_listing = aifb_mono_ms() + x->refresh_ms;
+        if (!x->plans)
             continue;
         pthread_mutex_unlock(&x->mu);
         exec_slurm_job *jobs = NULL;
@@ -156,6 +231,10 @@ static void *lister_main(void *arg)
         aifb_code rc = x->be->ops->list_jobs(x->be, &jobs, &n, &err);
         pthread_mutex_lock(&x->mu);
         listing_install(x, started, rc, jobs, n, &err);
+        /* Cancels that failed (or waited for the controller) are tried once per listing. */
+        for (sx_plan *p = x->plans; p && !x->cancels_pending; p = p->next)
+            x->cancels_pending = (p->svc.cancel_wanted && !p->svc.cancel_sent) ||
+                                 (p->cli.cancel_wanted && !p->cli.cancel_sent);
     }
     pthread_mutex_unlock(&x->mu);
     return NULL;
@@ -221,7 +300,18 @@ static void plan_judge(const sx_plan *p, exec_slurm_verdict *v)
     exec_slurm_judge(&view, v);
 }
 
-/* Cancels a role's job once; a failure is retried at the next poll. */
+/* Asks the lister thread to cancel a role's job (once), with mu held: the request goes out
+ * at once but not under the caller's locks. */
+static void role_want_cancel(sx_exec *x, sx_role *r)
+{
+    if (!r->exists || r->id <= 0 || r->cancel_sent || r->cancel_wanted)
+        return;
+    r->cancel_wanted = true;
+    x->cancels_pending = true;
+    pthread_cond_signal(&x->wake);
+}
+
+/* Cancels a role's job now, with mu held (shutdown, where nothing else is waiting). */
 static void role_cancel(sx_exec *x, const sx_plan *p, sx_role *r, const char *role)
 {
     if (!r->exists || r->id <= 0 || r->cancel_sent)
@@ -297,9 +387,9 @@ static aifb_code sx_poll(executor *ex, const char *id, exec_status *st, aifb_err
     if (ended && !p->endpoint[0] && p->svc.exists && !x->down_since_wall)
         plan_read_endpoint(x, p);
     if (v.cancel_service && !x->down_since_wall)
-        role_cancel(x, p, &p->svc, "service");
+        role_want_cancel(x, &p->svc);
     if (v.cancel_client && !x->down_since_wall)
-        role_cancel(x, p, &p->cli, "client");
+        role_want_cancel(x, &p->cli);
     st->phase = v.phase;
     st->exit_code = v.exit_code;
     snprintf(st->reason, sizeof st->reason, "%s", v.reason);
@@ -325,8 +415,8 @@ static aifb_code sx_cancel(executor *ex, const char *id, aifb_err *err)
     /* While the controller is known to be down, scancel would only wait for it (seconds):
      * the next poll after it answers sends the cancels. */
     if (!x->down_since_wall) {
-        role_cancel(x, p, &p->cli, "client");
-        role_cancel(x, p, &p->svc, "service");
+        role_want_cancel(x, &p->cli);
+        role_want_cancel(x, &p->svc);
     }
     pthread_mutex_unlock(&x->mu);
     return AIFB_OK;
@@ -425,7 +515,7 @@ static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const char *svc_
         aifb_code rc = submit_role(x, plan, "client", cli_script, &x->cli_opts, &id, err);
         pthread_mutex_lock(&x->mu);
         if (rc) {
-            role_cancel(x, p, &p->svc, "service");
+            role_cancel(x, p, &p->svc, "service"); /* the plan goes: cancel now */
         } else {
             p->cli.id = id;
             p->cli.submitted_mono = aifb_mono_ms();

@@ -13,6 +13,7 @@ typedef struct sx_role {
     bool exists;            /* the plan has this role */
     int64_t id;             /* 0: not known yet (adopted, to be found by comment) */
     int64_t submitted_mono; /* when sbatch returned; a listing begun after it must have it */
+    bool cancel_wanted;     /* to be sent by the lister thread (never under a caller's lock) */
     bool cancel_sent;
     bool listed, forgotten;
     slurm_job_state state;
@@ -43,9 +44,10 @@ typedef struct sx_exec {
     /* The shared listing: every aifb job, sorted by id. */
     exec_slurm_job *jobs;
     size_t njobs;
-    int64_t generation;  /* listings so far; 0: none yet */
-    int64_t listed_mono; /* when the current listing was asked for */
-    pthread_t lister;    /* lists every refresh_ms while plans are tracked */
+    int64_t generation;   /* listings so far; 0: none yet */
+    int64_t listed_mono;  /* when the current listing was asked for */
+    pthread_t lister;     /* lists every refresh_ms while plans are tracked; sends cancels */
+    bool cancels_pending; /* some role has cancel_wanted: the lister sends them at once */
     pthread_cond_t wake;
     bool lister_started, stop;
     exec_slurm_cluster cluster; /* GetInfo's last answer (exec_slurm_cluster.c) */
