@@ -322,3 +322,15 @@ def jobs_with_comment(cluster, run_id):
     out = cluster.run("squeue", "--noheader", "--states=all", "--format=%i|%k").stdout
     return sorted(line.split("|", 1)[1] for line in out.splitlines()
                   if "|" in line and line.split("|", 1)[1].startswith("aifb:" + run_id + ":"))
+
+
+def check_info_cluster(c, cluster):
+    """What GetInfo's cluster must show of the test cluster whatever the way to it: Slurm's
+    release, the one node in the one partition, debug, up and the default, and no error."""
+    assert re.match(r"^\d+\.\d+\.\d+", c["release"]), c
+    node = cluster.env["AIFB_TEST_SLURM_NODE"]
+    assert [(n["name"], n["partitions"]) for n in c["nodes"]] == [(node, ["debug"])], c
+    assert c["nodes"][0]["cpus"] >= 1 and c["nodes"][0]["memory_mb"] > 0, c
+    assert [(p["name"], p["state"], p["nodes"], p["is_default"]) for p in c["partitions"]] == [
+        ("debug", "UP", node, True)], c
+    assert not c.get("error"), c

@@ -130,6 +130,19 @@ static void listing_refresh_now(sx_exec *x)
     listing_install(x, started, rc, jobs, n, &err);
 }
 
+/* Lists every aifb job without holding mu during the request, then installs the listing. */
+static void listing_refresh_unlocked(sx_exec *x)
+{
+    exec_slurm_job *jobs = NULL;
+    size_t n = 0;
+    aifb_err err = {0};
+    int64_t started = aifb_mono_ms();
+    aifb_code rc = x->be->ops->list_jobs(x->be, &jobs, &n, &err);
+    pthread_mutex_lock(&x->mu);
+    listing_install(x, started, rc, jobs, n, &err);
+    pthread_mutex_unlock(&x->mu);
+}
+
 /* One cancel the lister sends: which plan and role, and the job. */
 typedef struct sx_cancel_req {
     char id[AIFB_ID_LEN + 1];
@@ -224,13 +237,8 @@ static void *lister_main(void *arg)
         if (!x->plans)
             continue;
         pthread_mutex_unlock(&x->mu);
-        exec_slurm_job *jobs = NULL;
-        size_t n = 0;
-        aifb_err err = {0};
-        int64_t started = aifb_mono_ms();
-        aifb_code rc = x->be->ops->list_jobs(x->be, &jobs, &n, &err);
+        listing_refresh_unlocked(x);
         pthread_mutex_lock(&x->mu);
-        listing_install(x, started, rc, jobs, n, &err);
         /* Cancels that failed (or waited for the controller) are tried once per listing. */
         for (sx_plan *p = x->plans; p && !x->cancels_pending; p = p->next)
             x->cancels_pending = (p->svc.cancel_wanted && !p->svc.cancel_sent) ||
@@ -431,19 +439,6 @@ static void sx_forget(executor *ex, const char *id)
 }
 
 /* ---- submission and adoption ------------------------------------------------------------ */
-
-/* Lists every aifb job without holding mu during the request, then installs the listing. */
-static void listing_refresh_unlocked(sx_exec *x)
-{
-    exec_slurm_job *jobs = NULL;
-    size_t n = 0;
-    aifb_err err = {0};
-    int64_t started = aifb_mono_ms();
-    aifb_code rc = x->be->ops->list_jobs(x->be, &jobs, &n, &err);
-    pthread_mutex_lock(&x->mu);
-    listing_install(x, started, rc, jobs, n, &err);
-    pthread_mutex_unlock(&x->mu);
-}
 
 /* Submits one role's job (mu not held). When sbatch's answer was lost (a timeout), one listing
  * tells whether the job exists after all, so it is neither lost nor submitted twice. */

@@ -157,6 +157,11 @@ aifb_code slurm_ssh_sinfo(slurm_ssh *s, slurm_node_info **nodes, size_t *nnodes,
                           slurm_partition_info **parts, size_t *nparts, char *release,
                           size_t releaselen, aifb_err *err);
 
+/* Splits line[0..len) at sep into at most max fields (f, flen); the last takes the rest.
+ * Returns the number of fields (the parsers of command output share it). */
+size_t slurm_ssh_split(const char *line, size_t len, char sep, const char **f, size_t *flen,
+                       size_t max);
+
 /* Parsers of the two formats; other lines are skipped, a node listed once per partition is
  * one node with every partition. Never fail on text. */
 aifb_code slurm_ssh_parse_sinfo_nodes(const char *text, slurm_node_info **nodes, size_t *n,

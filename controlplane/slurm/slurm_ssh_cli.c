@@ -48,13 +48,13 @@ static bool cli_is_state(const char *s, size_t n)
     return true;
 }
 
-/* Splits line[0..len) at '|' into at most max fields; the last field takes the rest. */
-static size_t cli_split(const char *line, size_t len, const char **f, size_t *flen, size_t max)
+size_t slurm_ssh_split(const char *line, size_t len, char sep, const char **f, size_t *flen,
+                       size_t max)
 {
     size_t n = 0;
     const char *p = line, *end = line + len;
     while (n + 1 < max) {
-        const char *bar = memchr(p, '|', (size_t)(end - p));
+        const char *bar = memchr(p, sep, (size_t)(end - p));
         if (!bar)
             break;
         f[n] = p;
@@ -103,7 +103,7 @@ static void squeue_line(const char *line, size_t len, void *ctx)
 {
     const char *f[6];
     size_t fl[6];
-    if (cli_split(line, len, f, fl, 6) != 6 || !cli_all_digits(f[0], fl[0]) ||
+    if (slurm_ssh_split(line, len, '|', f, fl, 6) != 6 || !cli_all_digits(f[0], fl[0]) ||
         !cli_is_state(f[1], fl[1]) || !cli_all_digits(f[3], fl[3]))
         return;
     slurm_ssh_job j = {.job_id = strtoll(f[0], NULL, 10)};
@@ -144,7 +144,7 @@ static void sacct_line(const char *line, size_t len, void *ctx)
 {
     const char *f[5];
     size_t fl[5];
-    if (cli_split(line, len, f, fl, 5) != 5 || !cli_all_digits(f[0], fl[0]))
+    if (slurm_ssh_split(line, len, '|', f, fl, 5) != 5 || !cli_all_digits(f[0], fl[0]))
         return;
     size_t slen = 0; /* "CANCELLED by 0": the state is the first word */
     while (slen < fl[1] && f[1][slen] != ' ')

@@ -16,25 +16,6 @@
 #include "common/util.h"
 #include "slurm/slurm_ssh.h"
 
-/* Splits line[0..len) at sep into at most max fields; the last field takes the rest. */
-static size_t si_split(const char *line, size_t len, char sep, const char **f, size_t *flen,
-                       size_t max)
-{
-    size_t n = 0;
-    const char *p = line, *end = line + len;
-    while (n + 1 < max) {
-        const char *bar = memchr(p, sep, (size_t)(end - p));
-        if (!bar)
-            break;
-        f[n] = p;
-        flen[n++] = (size_t)(bar - p);
-        p = bar + 1;
-    }
-    f[n] = p;
-    flen[n++] = (size_t)(end - p);
-    return n;
-}
-
 static bool si_number(const char *s, size_t n, long long *out)
 {
     if (n == 0 || n > 18)
@@ -123,7 +104,7 @@ aifb_code slurm_ssh_parse_sinfo_nodes(const char *text, slurm_node_info **nodes,
         size_t fl[6];
         slurm_node_info node = {0};
         long long cpus, mem;
-        if (si_split(p, used, '|', f, fl, 6) == 6 &&
+        if (slurm_ssh_split(p, used, '|', f, fl, 6) == 6 &&
             si_name(f[0], fl[0], node.name, sizeof node.name) &&
             si_state(f[1], fl[1], node.state, sizeof node.state) && si_number(f[2], fl[2], &cpus) &&
             si_number(f[3], fl[3], &mem)) {
@@ -160,11 +141,11 @@ aifb_code slurm_ssh_parse_sinfo_partitions(const char *text, slurm_partition_inf
         slurm_partition_info part = {.default_known = true};
         long long nodes, total;
         size_t namelen = 0;
-        if (si_split(p, used, '|', f, fl, 5) == 5 && fl[0] > 0 &&
+        if (slurm_ssh_split(p, used, '|', f, fl, 5) == 5 && fl[0] > 0 &&
             (namelen = fl[0] - (f[0][fl[0] - 1] == '*')) > 0 &&
             si_name(f[0], namelen, part.name, sizeof part.name) &&
             si_state(f[1], fl[1], part.state, sizeof part.state) &&
-            si_number(f[2], fl[2], &nodes) && si_split(f[3], fl[3], '/', c, cl, 4) == 4 &&
+            si_number(f[2], fl[2], &nodes) && slurm_ssh_split(f[3], fl[3], '/', c, cl, 4) == 4 &&
             si_number(c[3], cl[3], &total)) {
             part.is_default = namelen < fl[0];
             part.total_nodes = (int)nodes;
