@@ -11,7 +11,7 @@
 
 static const bench_cmd *const bench_cmds[] = {
     &bench_cmd_populate, &bench_cmd_service, &bench_cmd_getrun, &bench_cmd_startrun,
-    &bench_cmd_listruns, &bench_cmd_watch,   &bench_cmd_rss,
+    &bench_cmd_listruns, &bench_cmd_watch,   &bench_cmd_rss,    &bench_cmd_restsubmit,
 };
 #define BENCH_NCMDS (sizeof bench_cmds / sizeof bench_cmds[0])
 

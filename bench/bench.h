@@ -35,7 +35,7 @@ typedef struct bench_cmd {
 } bench_cmd;
 
 extern const bench_cmd bench_cmd_populate, bench_cmd_service, bench_cmd_getrun, bench_cmd_startrun,
-    bench_cmd_listruns, bench_cmd_watch, bench_cmd_rss;
+    bench_cmd_listruns, bench_cmd_watch, bench_cmd_rss, bench_cmd_restsubmit;
 
 /* Prints "aifb-bench <cmd>: <message>" to stderr and returns the exit status 1, so a subcommand
  * can end with `return bench_fail(cmd, &err);`. */

@@ -16,33 +16,17 @@ build=${BENCH_BUILD_DIR:-$root/build-release}
 runs=${BENCH_RUNS:-100000}
 seconds=${BENCH_SECONDS:-5}
 py=/usr/bin/python3 # Debian's python3, which has grpcio and grpc_tools
-cmake_args=${BENCH_CMAKE_ARGS:-}
-
-say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 # ---- build --------------------------------------------------------------------------------------
-say "building aifbd and aifb-bench (Release) in $build"
-mkdir -p "$build"
-# shellcheck disable=SC2086 # cmake_args is a list of options
-if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DAIFB_TESTS=OFF $cmake_args &&
-       cmake --build "$build" --target aifbd aifb-bench -j"$(nproc)"; } >"$build/bench-build.log" 2>&1; then
-  grep -E 'error|Error' "$build/bench-build.log" | head -n 20 >&2 || tail -n 20 "$build/bench-build.log" >&2
-  say "build failed; the log is $build/bench-build.log"
-  exit 1
-fi
+bench_build "$build" aifbd aifb-bench || exit 1
 bench=$build/bin/aifb-bench
 aifbd_bin=$build/bin/aifbd
 
 # ---- processes we start, and their end ----------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aifb-bench.XXXXXX")
 aifbd_pid="" peer_pid=""
-stop_pid() { # TERM, then KILL after 10 s; only the process this script started
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "$peer_pid"
   stop_pid "$aifbd_pid"
@@ -52,29 +36,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Runs one aifb-bench command with a time bound; its result line is printed, notes kept apart.
 notes=$tmp/notes
 : >"$notes"
-measure() {
-  local out
-  if ! out=$(timeout 180 "$bench" "$@" 2>"$tmp/err"); then
-    cat "$tmp/err" >&2
-    say "aifb-bench $1 failed"
-    exit 1
-  fi
-  grep '^note: ' <<<"$out" >>"$notes" || true
-  grep -v '^note: ' <<<"$out"
-}
-# val LINE KEY: the value of key=value in a result line.
-val() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
-
-wait_for() { # wait_for SECONDS COMMAND...: until the command succeeds
-  local end=$((SECONDS + $1)); shift
-  until "$@" 2>/dev/null; do
-    [ $SECONDS -lt $end ] || return 1
-    sleep 0.1
-  done
-}
 
 # ---- the state: 100,000 finished runs -----------------------------------------------------------
 say "writing $runs runs into a fresh state folder"
@@ -125,14 +88,6 @@ sleep 1
 rss_after=$(measure rss "$aifbd_pid")
 
 # ---- the table ----------------------------------------------------------------------------------
-# row FIGURE VALUE TARGET VERDICT PEER RATIO
-row() { printf '%-46s %12s %10s %8s %12s %7s\n' "$@"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
-verdict() { # verdict VALUE OP LIMIT
-  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
-    ok = (op == ">=") ? v + 0 >= l + 0 : (op == "<") ? v + 0 < l + 0 : v == l
-    print ok ? "meets" : "misses" }'
-}
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 g_rate=$(val "$get_a" rate) gp_rate=$(val "$get_p" rate)
