@@ -1,8 +1,11 @@
-/* cmd_restsubmit.c: `restsubmit URL --path P --bodies F1[,F2...] [--count 100]`: the peer of the
- * Slurm benchmark, a direct libcurl client of slurmrestd. Each call POSTs every body in turn
- * (a service job, then a client job: what aifbd submits for one run) on one kept-open
- * connection and is timed as a whole, so its latency sits beside StartRun's, which does the
- * same two submissions plus everything aifbd adds (validation, the plan, the scripts, SQLite).
+/* cmd_restsubmit.c: `restsubmit URL --path P --bodies F1[,F2...] [--count 100]
+ * [--aifbd ADDR --recipe R]`: the peer of the Slurm benchmark, a direct libcurl client of
+ * slurmrestd. Each call POSTs every body in turn (a service job, then a client job: what aifbd
+ * submits for one run) on one kept-open connection and is timed as a whole, so its latency sits
+ * beside StartRun's, which does the same two submissions plus everything aifbd adds
+ * (validation, the plan, the scripts, SQLite). With --aifbd, every iteration also times one
+ * StartRun of R there, the two taking turns to go first, so both series see the same cluster
+ * and the same machine at the same moments (the jobs of earlier runs starting and ending).
  * URL is unix:/path/to/slurmrestd.sock or http://host:port (then SLURM_JWT and AIFB_SLURM_USER
  * give the token headers). A reply other than 2xx, or one listing Slurm errors, fails the
  * command with that reply. */
@@ -65,7 +68,8 @@ static aifb_code rs_post(CURL *c, const char *url, const char *body, struct curl
 
 static int restsubmit_run(int argc, char **argv)
 {
-    static const char *const known[] = {"--path", "--bodies", "--count", NULL};
+    static const char *const known[] = {"--path",  "--bodies", "--count",
+                                        "--aifbd", "--recipe", NULL};
     bench_args a;
     aifb_err err = {0};
     long count;
@@ -117,23 +121,46 @@ static int restsubmit_run(int argc, char **argv)
         snprintf(line, sizeof line, "X-SLURM-USER-TOKEN: %s", jwt);
         h = curl_slist_append(h, line);
     }
-    bench_samples lat = {0};
-    double t0 = bench_now_s();
+    const char *aifbd = bench_arg_str(&a, "--aifbd", NULL);
+    const char *recipe = bench_arg_str(&a, "--recipe", NULL);
+    rpc_client *rc = NULL;
     int status = 0;
+    if (aifbd && (!recipe || rpc_client_new(aifbd, NULL, &rc, &err))) {
+        if (!recipe)
+            aifb_err_set(&err, AIFB_EINVAL, "--aifbd needs --recipe");
+        status = bench_fail("restsubmit", &err);
+    }
+    bench_samples lat = {0}, start_lat = {0};
+    double t0 = bench_now_s();
     for (long i = 0; i < count && !status; i++) {
-        double s = bench_now_s();
-        for (size_t k = 0; k < nbodies && !status; k++)
-            if (rs_post(c, url, bodies[k], h, &err))
-                status = bench_fail("restsubmit", &err);
-        if (!status)
-            bench_samples_add(&lat, (bench_now_s() - s) * 1000.0);
+        for (int turn = 0; turn < 2 && !status; turn++) {
+            bool peer = (turn == 0) == (i % 2 == 0);
+            double s = bench_now_s();
+            if (!peer) {
+                if (rc && bench_start_run(rc, recipe, "", NULL, &err))
+                    status = bench_fail("restsubmit", &err);
+                else if (rc)
+                    bench_samples_add(&start_lat, (bench_now_s() - s) * 1000.0);
+                continue;
+            }
+            for (size_t k = 0; k < nbodies && !status; k++)
+                if (rs_post(c, url, bodies[k], h, &err))
+                    status = bench_fail("restsubmit", &err);
+            if (!status)
+                bench_samples_add(&lat, (bench_now_s() - s) * 1000.0);
+        }
     }
     double wall = bench_now_s() - t0;
     if (!status)
         printf("restsubmit calls=%ld posts_per_call=%zu seconds=%.2f p50_ms=%.3f p99_ms=%.3f\n",
                count, nbodies, wall, bench_samples_quantile(&lat, 0.50),
                bench_samples_quantile(&lat, 0.99));
+    if (!status && rc)
+        printf("startrun_paired calls=%ld p50_ms=%.3f p99_ms=%.3f\n", count,
+               bench_samples_quantile(&start_lat, 0.50), bench_samples_quantile(&start_lat, 0.99));
+    rpc_client_free(rc);
     bench_samples_free(&lat);
+    bench_samples_free(&start_lat);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     curl_global_cleanup();
@@ -144,7 +171,8 @@ static int restsubmit_run(int argc, char **argv)
 
 const bench_cmd bench_cmd_restsubmit = {
     .name = "restsubmit",
-    .usage = "URL --bodies F1[,F2...] [--path /slurm/v0.0.38/job/submit] [--count 100]",
+    .usage = "URL --bodies F1[,F2...] [--path /slurm/v0.0.38/job/submit] [--count 100]\n"
+             "      [--aifbd ADDR --recipe R (a StartRun beside each call, taking turns)]",
     .about = "direct slurmrestd submissions (libcurl): each call POSTs every body, timed whole",
     .run = restsubmit_run,
 };

@@ -8,7 +8,9 @@
 #    SUBMITTED. The peer: the same two submissions POSTed straight to the same slurmrestd with
 #    libcurl (aifb-bench restsubmit), with the very scripts aifbd generated for one of its runs
 #    (read back with `scontrol write batch_script`; an `exit 0` after the first line makes the
-#    peer's jobs end at once). "added" = aifbd's figure minus the peer's.
+#    peer's jobs end at once). The two take turns, one call each per iteration, so both see the
+#    same machine and cluster, and the node is drained meanwhile so that no job starts (their
+#    jobs are cancelled, pending, afterwards). "added" = aifbd's figure minus the peer's.
 # 2. CPU of one reconcile tick with 1,000 tracked jobs: 500 runs of bench-slurm-hold (two jobs
 #    that wait an hour) are started, then aifbd's CPU time (/proc/PID/stat, all its threads:
 #    the reconciler and the lister that parses the whole job list) is read over BENCH_SLURM_WINDOW
@@ -16,12 +18,12 @@
 # Everything it starts is stopped at the end (the cluster with every job). About two to three
 # minutes on 2 cores.
 #
-# Environment: BENCH_BUILD_DIR (build-release/), BENCH_SLURM_RUNS (100), BENCH_SLURM_HOLD_RUNS
+# Environment: BENCH_BUILD_DIR (build-release/), BENCH_SLURM_RUNS (300), BENCH_SLURM_HOLD_RUNS
 # (500), BENCH_SLURM_WINDOW (20 s), BENCH_SLURM_CPUS (CPUs declared on the node, 64).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-release}
-runs=${BENCH_SLURM_RUNS:-100}
+runs=${BENCH_SLURM_RUNS:-300}
 hold=${BENCH_SLURM_HOLD_RUNS:-500}
 window=${BENCH_SLURM_WINDOW:-20}
 py=/usr/bin/python3
@@ -66,10 +68,8 @@ aifbd_pid=$!
 wait_for 20 test -S "$tmp/aifbd.sock" || { cat "$tmp/aifbd.log" >&2; say "aifbd did not start"; exit 1; }
 
 # ---- 1. StartRun to SUBMITTED, and the peer ----------------------------------------------------
-say "StartRun: 5 runs to warm up, then $runs one after the other"
+say "StartRun: 5 runs to warm up (their scripts become the peer's)"
 measure startrun "$addr" --recipe bench-slurm-pair --count 5 --threads 1 >/dev/null
-start=$(measure startrun "$addr" --recipe bench-slurm-pair --count "$runs" --threads 1 \
-  --pid "$aifbd_pid")
 
 # The scripts aifbd submitted for its last run, as slurmctld keeps them.
 last=$(squeue --noheader --states=all --format='%i|%k' | sed -n 's/^\([0-9]*\)|aifb:\(r-[0-9a-f]*\):service$/\2/p' | tail -n 1)
@@ -91,9 +91,23 @@ job = {"name": "aifb-bench-peer-" + role, "comment": "aifb-bench-peer", "partiti
 print(json.dumps({"job": job, "script": body}))
 PY
 done
-say "peer: the same two submissions POSTed to slurmrestd, $runs times"
-peer=$(measure restsubmit "$rest" --path "$submit_path" \
-  --bodies "$tmp/peer/service.json,$tmp/peer/client.json" --count "$runs")
+# The node is drained while both series submit: their jobs stay pending, so what is timed is
+# the submission alone, not slurmd launching hundreds of jobs on the same two cores.
+say "$runs StartRuns and $runs pairs of direct POSTs, taking turns (node drained)"
+scontrol update NodeName="$AIFB_TEST_SLURM_NODE" State=DRAIN Reason=aifb-bench
+paired=$(measure restsubmit "$rest" --path "$submit_path" --count "$runs" \
+  --bodies "$tmp/peer/service.json,$tmp/peer/client.json" --aifbd "$addr" --recipe bench-slurm-pair)
+start=$(grep '^startrun_paired' <<<"$paired")
+peer=$(grep '^restsubmit' <<<"$paired")
+scancel --state=PENDING --partition="$AIFB_SLURM_PARTITION"
+scontrol update NodeName="$AIFB_TEST_SLURM_NODE" State=RESUME
+say "waiting for those runs to end"
+none_active() { # squeue answered, and lists no aifb job
+  local out
+  out=$(squeue --noheader --format=%k) || return 1
+  ! grep -q '^aifb:' <<<"$out"
+}
+wait_for 300 none_active || say "some runs still going after 300 s; measuring anyway"
 
 # ---- 2. one reconcile tick with 1,000 tracked jobs ----------------------------------------------
 say "starting $hold runs that hold two jobs each"
