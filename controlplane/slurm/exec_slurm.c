@@ -216,7 +216,10 @@ static void *lister_main(void *arg)
     int64_t next_listing = aifb_mono_ms() + x->refresh_ms;
     while (!x->stop) {
         int64_t wait_ms = next_listing - aifb_mono_ms();
-        if (!x->cancels_pending && wait_ms > 0) {
+        /* Cancels wait for the controller too: while it is down only a listing can tell when
+         * it is back, so the thread sleeps until the next one instead of spinning. */
+        bool can_cancel = x->cancels_pending && !x->down_since_wall;
+        if (!can_cancel && wait_ms > 0) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += wait_ms / 1000;
