@@ -18,6 +18,7 @@ find anything of the cluster still running (an independent look at /proc, not cl
 
 import atexit
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -29,6 +30,8 @@ import subprocess
 import tempfile
 import time
 
+from aifbtest import processes_with
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLUSTER_SH = os.path.join(HERE, "slurm", "cluster.sh")
 DAEMONS = ("munged", "slurmctld", "slurmd", "restd-unix", "restd-tcp", "sshd")
@@ -39,10 +42,13 @@ FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_
 class SlurmCluster:
     """One cluster in its own folder (a fresh temporary one unless `directory` is given)."""
 
-    def __init__(self, directory=None, keep=False):
+    def __init__(self, directory=None, keep=False, cpus=None):
+        """cpus: CPUs declared on the node (more than the machine has lets many small jobs run
+        side by side); None: AIFB_TEST_SLURM_CPUS or the machine's."""
         self.own_dir = directory is None
         self.dir = directory
         self.keep = keep
+        self.cpus = cpus
         self.env = {}
         self.started = False
 
@@ -250,8 +256,11 @@ class SlurmCluster:
 
     def _cluster_sh(self, *args, timeout=120):
         command, rest = args[0], list(args[1:])
+        env = dict(os.environ)
+        if self.cpus is not None:
+            env["AIFB_TEST_SLURM_CPUS"] = str(self.cpus)
         return subprocess.run([CLUSTER_SH, command, self.dir] + rest, capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env)
 
     def _check(self, r, what):
         if r.returncode != 0:
@@ -334,3 +343,46 @@ def check_info_cluster(c, cluster):
     assert [(p["name"], p["state"], p["nodes"], p["is_default"]) for p in c["partitions"]] == [
         ("debug", "UP", node, True)], c
     assert not c.get("error"), c
+
+
+@contextlib.contextmanager
+def recipe_folder(*paths):
+    """A temporary recipes folder holding copies of the given files (paths from the project's
+    root), removed afterwards."""
+    d = tempfile.mkdtemp(prefix="aifb-slurm-recipes-")
+    try:
+        for path in paths:
+            shutil.copy(os.path.join(HERE, "..", path), d)
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def check_stop_cancels_a_redis_run(d, cluster, look_for_redis=True):
+    """StopRun on a long redis run of aifbd d: both jobs gone from squeue within 2 s, the run
+    CANCELLED, and (when redis runs on this machine) no redis process left within 10 s."""
+    run_id = d.cli("run", "start", "redis", "-p", "requests=100000000").stdout.strip()
+    run = d.wait_state(run_id, "RUN_STATE_RUNNING", timeout=60)
+    svc, cli = job_ids(run)
+    assert svc in active_jobs(cluster) and cli in active_jobs(cluster)
+    port = run["endpoint"].rsplit(":", 1)[1]
+    if look_for_redis:
+        redis = [p for p in processes_with(":" + port) if "redis-server" in p[1]]
+        assert redis, "redis-server listens on the run's port"
+    d.cli("run", "stop", run_id)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and active_jobs(cluster) & {svc, cli}:
+        time.sleep(0.05)
+    assert not active_jobs(cluster) & {svc, cli}, "jobs still in squeue 2 s after StopRun"
+    d.wait_state(run_id, "RUN_STATE_CANCELLED", timeout=30)
+    if not look_for_redis:
+        return
+
+    def redis_left():
+        return [p for p in processes_with(":" + port) if "redis" in p[1]]
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and redis_left():
+        time.sleep(0.1)
+    assert not redis_left(), "a redis process is left"
+

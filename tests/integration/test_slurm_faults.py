@@ -24,9 +24,9 @@ import time
 import grpc
 import pytest
 
-from aifbtest import ROOT, Daemon
+from aifbtest import Daemon
 from grpcstubs import pb, pb_grpc
-from slurmcluster import SlurmCluster
+from slurmcluster import SlurmCluster, recipe_folder
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the test cluster runs slurmctld, munged and sshd as root")
@@ -41,24 +41,14 @@ LISTING_INTERVAL_S = 0.5
 
 @pytest.fixture(scope="module")
 def cluster():
-    before = os.environ.get("AIFB_TEST_SLURM_CPUS")
-    os.environ["AIFB_TEST_SLURM_CPUS"] = "32"
-    try:
-        with SlurmCluster() as c:
-            yield c
-    finally:
-        if before is None:
-            os.environ.pop("AIFB_TEST_SLURM_CPUS", None)
-        else:
-            os.environ["AIFB_TEST_SLURM_CPUS"] = before
+    with SlurmCluster(cpus=32) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
 def recipes():
-    d = tempfile.mkdtemp(prefix="aifb-slurm-faults-recipes-")
-    shutil.copy(os.path.join(ROOT, "tests", "recipes", "ticker.yaml"), d)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+    with recipe_folder("tests/recipes/ticker.yaml") as d:
+        yield d
 
 
 def ssh_env(cluster, **extra):

@@ -11,15 +11,14 @@ submitted twice. `aifb info` shows the cluster's nodes and partitions, and while
 away it still answers at once, with the last ones and the reason."""
 
 import os
-import shutil
-import tempfile
 import time
 
 import pytest
 
-from aifbtest import ROOT, Daemon, processes_with
-from slurmcluster import (SlurmCluster, active_jobs, check_info_cluster, job_ids,
-                          jobs_with_comment)
+from aifbtest import Daemon
+from slurmcluster import (SlurmCluster, check_info_cluster,
+                          check_stop_cancels_a_redis_run, job_ids, jobs_with_comment,
+                          recipe_folder)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the test cluster runs slurmctld and slurmrestd as root")
@@ -27,26 +26,14 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
 
 @pytest.fixture(scope="module")
 def cluster():
-    before = os.environ.get("AIFB_TEST_SLURM_CPUS")
-    os.environ["AIFB_TEST_SLURM_CPUS"] = "8"
-    try:
-        with SlurmCluster() as c:
-            yield c
-    finally:
-        if before is None:
-            os.environ.pop("AIFB_TEST_SLURM_CPUS", None)
-        else:
-            os.environ["AIFB_TEST_SLURM_CPUS"] = before
+    with SlurmCluster(cpus=8) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
 def recipes():
-    """The redis recipe and the ticker test recipe in one folder."""
-    d = tempfile.mkdtemp(prefix="aifb-slurm-rest-recipes-")
-    shutil.copy(os.path.join(ROOT, "recipes", "redis.yaml"), d)
-    shutil.copy(os.path.join(ROOT, "tests", "recipes", "ticker.yaml"), d)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+    with recipe_folder("recipes/redis.yaml", "tests/recipes/ticker.yaml") as d:
+        yield d
 
 
 def rest_env(cluster, transport="unix", auth="token", **extra):
@@ -104,27 +91,7 @@ def test_the_redis_benchmark_succeeds_through_tcp_with_a_jwt(cluster, recipes):
 
 
 def test_stopping_a_run_cancels_both_jobs_at_once_and_leaves_no_redis_process(aifbd, cluster):
-    run_id = aifbd.cli("run", "start", "redis", "-p", "requests=100000000").stdout.strip()
-    run = aifbd.wait_state(run_id, "RUN_STATE_RUNNING", timeout=60)
-    svc, cli = job_ids(run)
-    assert svc in active_jobs(cluster) and cli in active_jobs(cluster)
-    port = run["endpoint"].rsplit(":", 1)[1]
-    redis = [p for p in processes_with(":" + port) if "redis-server" in p[1]]
-    assert redis, "redis-server listens on the run's port"
-    aifbd.cli("run", "stop", run_id)
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and active_jobs(cluster) & {svc, cli}:
-        time.sleep(0.05)
-    assert not active_jobs(cluster) & {svc, cli}, "jobs still in squeue 2 s after StopRun"
-    aifbd.wait_state(run_id, "RUN_STATE_CANCELLED", timeout=30)
-
-    def redis_left():
-        return [p for p in processes_with(":" + port) if "redis" in p[1]]
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and redis_left():
-        time.sleep(0.1)
-    assert not redis_left(), "a redis process is left"
+    check_stop_cancels_a_redis_run(aifbd, cluster)
 
 
 def test_an_unknown_partition_is_refused_at_start_run_with_slurms_message(cluster, recipes):

@@ -10,15 +10,13 @@ the run carries on to SUCCEEDED through a new channel, with nothing submitted tw
 refused at start naming the setting."""
 
 import os
-import shutil
-import tempfile
-import time
 
 import pytest
 
-from aifbtest import ROOT, Daemon
-from slurmcluster import (SlurmCluster, active_jobs, check_info_cluster, job_ids,
-                          jobs_with_comment)
+from aifbtest import Daemon
+from slurmcluster import (SlurmCluster, check_info_cluster,
+                          check_stop_cancels_a_redis_run, job_ids, jobs_with_comment,
+                          recipe_folder)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="the test cluster runs slurmctld, sshd and slurmrestd as "
@@ -30,25 +28,14 @@ SSH_NAMES = ("SSH_HOST", "SSH_PORT", "SSH_USER", "SSH_KEY_PATH", "SSH_KNOWN_HOST
 
 @pytest.fixture(scope="module")
 def cluster():
-    before = os.environ.get("AIFB_TEST_SLURM_CPUS")
-    os.environ["AIFB_TEST_SLURM_CPUS"] = "8"
-    try:
-        with SlurmCluster() as c:
-            yield c
-    finally:
-        if before is None:
-            os.environ.pop("AIFB_TEST_SLURM_CPUS", None)
-        else:
-            os.environ["AIFB_TEST_SLURM_CPUS"] = before
+    with SlurmCluster(cpus=8) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
 def recipes():
-    d = tempfile.mkdtemp(prefix="aifb-slurm-tunnel-recipes-")
-    shutil.copy(os.path.join(ROOT, "recipes", "redis.yaml"), d)
-    shutil.copy(os.path.join(ROOT, "tests", "recipes", "ticker.yaml"), d)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+    with recipe_folder("recipes/redis.yaml", "tests/recipes/ticker.yaml") as d:
+        yield d
 
 
 def tunnel_env(cluster, **extra):
@@ -83,16 +70,7 @@ def test_the_redis_benchmark_succeeds_through_the_tunnel_with_summary_and_logs(a
 
 
 def test_stopping_a_run_cancels_both_jobs_within_two_seconds(aifbd, cluster):
-    run_id = aifbd.cli("run", "start", "redis", "-p", "requests=100000000").stdout.strip()
-    run = aifbd.wait_state(run_id, "RUN_STATE_RUNNING", timeout=60)
-    svc, cli = job_ids(run)
-    assert svc in active_jobs(cluster) and cli in active_jobs(cluster)
-    aifbd.cli("run", "stop", run_id)
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and active_jobs(cluster) & {svc, cli}:
-        time.sleep(0.05)
-    assert not active_jobs(cluster) & {svc, cli}, "jobs still in squeue 2 s after StopRun"
-    aifbd.wait_state(run_id, "RUN_STATE_CANCELLED", timeout=30)
+    check_stop_cancels_a_redis_run(aifbd, cluster, look_for_redis=False)
 
 
 def session_processes(cluster):
