@@ -12,6 +12,9 @@
  *   recipe_expand_argv()     substitutes ${name} placeholders into argv elements and env values,
  *                            one element in, one element out: no shell ever sees a value
  *                            (recipe_expand.c);
+ *   recipe_slurm_expand()    turns a role's `slurm:` settings (an Apptainer image, GPUs, ...)
+ *                            into checked values for one run (recipe_slurm.c); only the Slurm
+ *                            executors use them;
  *   summary_parse()          turns the client's stdout into metrics (summary*.c, summary.h).
  *
  * Everything a recipe holds is plain data (arrays and counts) owned by the recipe and freed by
@@ -78,6 +81,23 @@ typedef struct recipe_cmd {
     size_t argc; /* at least 1 */
 } recipe_cmd;
 
+/* A role's Slurm job settings, the `slurm:` mapping of service or client: templates exactly as
+ * written (any may hold ${name} placeholders), NULL when not given. Only the Slurm executors use
+ * them; the local executor ignores the section. */
+typedef struct recipe_slurm {
+    char *image; /* an Apptainer image: a .sif path or a docker:// address */
+    char *gpus, *nodes, *tasks, *cpus_per_task, *memory_mb, *time_limit_min;
+    char *partition;
+} recipe_slurm;
+
+/* The same settings for one run: expanded and checked (recipe_slurm_expand). */
+typedef struct recipe_slurm_values {
+    char *image;                                           /* NULL: no image from the recipe */
+    char *partition;                                       /* NULL: none from the recipe */
+    int gpus, nodes, tasks, cpus_per_task, time_limit_min; /* -1: not set by the recipe */
+    int64_t memory_mb;                                     /* -1: not set by the recipe */
+} recipe_slurm_values;
+
 /* What the service and the client have in common: how to start a process. */
 typedef struct recipe_role {
     bool present; /* false: the recipe has no such part (all else empty) */
@@ -89,6 +109,7 @@ typedef struct recipe_role {
     char *user;         /* run as this user when aifbd runs as root; NULL: unchanged */
     char **search_path; /* absolute folders (may hold globs) searched before PATH */
     size_t nsearch_path;
+    recipe_slurm slurm; /* the role's Slurm job settings (all NULL without a `slurm:` section) */
 } recipe_role;
 
 typedef struct recipe_probe {
@@ -190,6 +211,18 @@ aifb_code recipe_expand_env(const kv *env, size_t nenv, const kv *vars, size_t n
                             char ***env_out, aifb_err *err);
 /* Frees a NULL-terminated vector and its strings; NULL is fine. */
 void recipe_strv_free(char **v);
+
+/* Expands a role's Slurm settings with vars (as recipe_expand_argv) and checks the results:
+ * gpus 0..1024, nodes 1..100000, tasks 1..1000000, cpus_per_task 1..65534, memory_mb
+ * 1..2000000000, time_limit_min 1..525600 (whole numbers); an image must not start with '-' nor
+ * hold control characters; a partition holds only letters, digits and . _ - + , : @ / and does
+ * not start with '-'. A setting that expands to "" counts as not set. AIFB_EINVAL names the
+ * role ("service", "client"), the key, the value and its template: "service.slurm.gpus: 'x'
+ * (from '${n}') is not a whole number from 0 to 1024". *out is filled on success only; free it
+ * with recipe_slurm_values_free. */
+aifb_code recipe_slurm_expand(const recipe_slurm *s, const char *role, const kv *vars, size_t nvars,
+                              recipe_slurm_values *out, aifb_err *err);
+void recipe_slurm_values_free(recipe_slurm_values *v);
 
 /* Names for display and for the API ("benchmark", "tcp", "int"). */
 const char *recipe_kind_name(recipe_kind k);

@@ -3,6 +3,7 @@
  *   ry_*            walking a libyaml document with positions in every message
  *                   (recipe_yaml.c), used by the top level (recipe_yaml.c) and the parameter
  *                   schema (recipe_schema.c);
+ *   recipe_slurm_*  a role's Slurm settings (recipe_slurm.c), parsed with the ry_* helpers;
  *   recipe_tmpl_*   the placeholder grammar, one walker used both to check templates at load time
  *                   and to expand them (recipe_expand.c);
  *   number and text checks shared by the schema and by value validation (recipe_params.c). */
@@ -59,6 +60,12 @@ void recipe_param_clear(recipe_param *p);
 aifb_code recipe_roles_parse(ry_ctx *c, const yaml_node_t *service, const yaml_node_t *client);
 void recipe_role_clear(recipe_role *role);
 void recipe_probe_clear(recipe_probe *p);
+
+/* Parses a role's `slurm:` mapping into s (recipe_slurm.c): only known keys, every value a
+ * template naming known placeholders, and a value without placeholders checked now as a run
+ * would check it (so `gpus: two` fails at load). role is "service" or "client". */
+aifb_code recipe_slurm_parse(ry_ctx *c, const yaml_node_t *n, const char *role, recipe_slurm *s);
+void recipe_slurm_clear(recipe_slurm *s);
 
 /* ---- templates (recipe_expand.c) -------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 /* recipe_roles.c: the `service` and `client` sections of a recipe.
  *
- * Both describe how to start processes (command, setup commands, env, user, search_path); the
- * service adds its port and readiness probe, the client the parser of its output. Every string
+ * Both describe how to start processes (command, setup commands, env, user, search_path) and,
+ * for Slurm, the job they want (slurm, in recipe_slurm.c); the service adds its port and
+ * readiness probe, the client the parser of its output. Every string
  * that is a template (argv elements, env values, the probe's path and command) is checked here
  * against the recipe's parameters and the builtins, so a recipe that loads can always be
  * expanded. search_path and user are not templates: they pick which binary runs and as whom,
@@ -33,6 +34,7 @@ void recipe_role_clear(recipe_role *role)
     for (size_t i = 0; i < role->nsearch_path; i++)
         free(role->search_path[i]);
     free(role->search_path);
+    recipe_slurm_clear(&role->slurm);
     memset(role, 0, sizeof *role);
 }
 
@@ -163,7 +165,7 @@ static aifb_code parse_role(ry_ctx *c, const yaml_node_t *n, const char *role, r
 {
     yaml_node_t *cmd = ry_get(c, n, "command"), *setup = ry_get(c, n, "setup");
     yaml_node_t *env = ry_get(c, n, "env"), *user = ry_get(c, n, "user");
-    yaml_node_t *sp = ry_get(c, n, "search_path");
+    yaml_node_t *sp = ry_get(c, n, "search_path"), *slurm = ry_get(c, n, "slurm");
     char where[64];
     aifb_code rc;
     r->present = true;
@@ -177,6 +179,8 @@ static aifb_code parse_role(ry_ctx *c, const yaml_node_t *n, const char *role, r
     if (env && (rc = parse_env(c, env, role, r)))
         return rc;
     if (sp && (rc = parse_search_path(c, sp, role, r)))
+        return rc;
+    if (slurm && (rc = recipe_slurm_parse(c, slurm, role, &r->slurm)))
         return rc;
     if (user) {
         if ((rc = ry_strdup(c, user, "user", &r->user)))
@@ -252,8 +256,8 @@ static aifb_code parse_probe(ry_ctx *c, const yaml_node_t *n, recipe_probe *p)
 
 static aifb_code parse_service(ry_ctx *c, const yaml_node_t *n, recipe_service *s)
 {
-    static const char *const keys[] = {"port",    "user", "search_path", "setup",
-                                       "command", "env",  "probe",       NULL};
+    static const char *const keys[] = {"port", "user",  "search_path", "setup", "command",
+                                       "env",  "probe", "slurm",       NULL};
     aifb_code rc = ry_check_keys(c, n, "service", keys);
     if (rc || (rc = parse_role(c, n, "service", &s->role)))
         return rc;
@@ -277,7 +281,7 @@ static aifb_code parse_service(ry_ctx *c, const yaml_node_t *n, recipe_service *
 static aifb_code parse_client(ry_ctx *c, const yaml_node_t *n, recipe_client *cl)
 {
     static const char *const keys[] = {"user", "search_path", "setup", "command",
-                                       "env",  "summary",     NULL};
+                                       "env",  "summary",     "slurm", NULL};
     aifb_code rc = ry_check_keys(c, n, "client", keys);
     if (rc || (rc = parse_role(c, n, "client", &cl->role)))
         return rc;
