@@ -1,0 +1,398 @@
+/* engine.c: the epoll loop around libcurl's multi interface, pacing and phases (see engine.h).
+ *
+ * Four kinds of wake-ups share one epoll set, each tagged in the event's data:
+ *   pace    a timerfd armed at the next intended send (absolute CLOCK_MONOTONIC): every request
+ *           that is due goes out, then the timer is armed for the next one; in a closed loop it
+ *           marks the phase's deadline instead
+ *   curl    a timerfd libcurl arms through CURLMOPT_TIMERFUNCTION
+ *   tick    every 100 ms: the caller's progress and pushes, and a closed loop's ramp
+ *   signal  SIGINT/SIGTERM through a signalfd: stop sending, let what is in flight finish
+ *   socket  libcurl's sockets, registered through CURLMOPT_SOCKETFUNCTION
+ * After any wake-up, finished transfers are collected and, in a closed loop, replaced. */
+#include "loadgen/engine_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { TAG_PACE = 1, TAG_CURL = 2, TAG_TICK = 3, TAG_SIGNAL = 4, TAG_SOCKET = 5 };
+#define TICK_NS 100000000ULL
+
+uint64_t engine_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+double engine_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void arm_abs(int fd, uint64_t at_ns)
+{
+    struct itimerspec its = {0};
+    if (at_ns) {
+        its.it_value.tv_sec = (time_t)(at_ns / 1000000000ULL);
+        its.it_value.tv_nsec = (long)(at_ns % 1000000000ULL);
+    }
+    timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void drain_fd(int fd)
+{
+    uint64_t x;
+    while (read(fd, &x, sizeof x) > 0) {
+    }
+}
+
+int on_socket_cb(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
+{
+    (void)h;
+    lg_engine *e = ud;
+    struct epoll_event ev = {.data.u64 = ((uint64_t)s << 8) | TAG_SOCKET};
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
+        curl_multi_assign(e->multi, s, NULL);
+        return 0;
+    }
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    if (!sockp) {
+        if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev) && errno == EEXIST)
+            epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
+        curl_multi_assign(e->multi, s, e); /* any non-NULL pointer: "registered" */
+    } else {
+        epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
+    }
+    return 0;
+}
+
+int on_timer_cb(CURLM *m, long timeout_ms, void *ud)
+{
+    (void)m;
+    lg_engine *e = ud;
+    struct itimerspec its = {0};
+    if (timeout_ms == 0) {
+        e->curl_timeout_now = true;
+    } else if (timeout_ms > 0) {
+        its.it_value.tv_sec = timeout_ms / 1000;
+        its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
+    }
+    timerfd_settime(e->tfd_curl, 0, &its, NULL);
+    return 0;
+}
+
+/* ---- sending and finishing ------------------------------------------------------------------- */
+
+static void active_unlink(lg_engine *e, lg_req *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        e->active = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+}
+
+static void send_one(lg_engine *e, lg_phase *p, uint64_t t_intended)
+{
+    lg_req *r = req_get(e);
+    req_prepare(e, r, p, t_intended);
+    r->t_send = engine_now_ns();
+    if (!p->t_first_send)
+        p->t_first_send = r->t_send;
+    p->t_last_send = r->t_send;
+    p->st.sent++;
+    e->inflight++;
+    r->prev = NULL;
+    r->next = e->active;
+    if (e->active)
+        e->active->prev = r;
+    e->active = r;
+    curl_multi_add_handle(e->multi, r->h);
+}
+
+static void kick(lg_engine *e)
+{
+    int running;
+    e->curl_timeout_now = false;
+    curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+static void closed_refill(lg_engine *e);
+static void open_release_backlog(lg_engine *e);
+
+static void collect_done(lg_engine *e)
+{
+    CURLMsg *m;
+    int left;
+    bool any = false;
+    while ((m = curl_multi_info_read(e->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        lg_req *r = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        CURLcode rc = m->data.result;
+        curl_multi_remove_handle(e->multi, r->h);
+        active_unlink(e, r);
+        e->inflight--;
+        req_finish(e, r, rc, engine_now_ns());
+        req_put(e, r);
+        any = true;
+        if (e->o->max_errors && e->failed_total >= e->o->max_errors && !e->stop)
+            e->stop = "max-errors";
+    }
+    if (!any || e->stop || !e->cur || e->sending_done)
+        return;
+    if (e->cur->open)
+        open_release_backlog(e);
+    else
+        closed_refill(e);
+}
+
+/* ---- closed loop ----------------------------------------------------------------------------- */
+
+static bool phase_may_schedule(lg_engine *e, uint64_t now)
+{
+    lg_phase *p = e->cur;
+    if (p->requests && p->scheduled >= p->requests)
+        return false;
+    if (e->deadline && now >= e->deadline)
+        return false;
+    return true;
+}
+
+static void closed_users(lg_engine *e, uint64_t now)
+{
+    lg_phase *p = e->cur;
+    if (p->ramp_s <= 0) {
+        e->users = p->concurrency;
+        return;
+    }
+    double frac = (double)(now - p->t_start) / (p->ramp_s * 1e9);
+    int u = (int)(p->concurrency * (frac < 1 ? frac : 1) + 0.999999);
+    e->users = u < 1 ? 1 : u > p->concurrency ? p->concurrency : u;
+}
+
+static void closed_refill(lg_engine *e)
+{
+    uint64_t now = engine_now_ns();
+    bool sent = false;
+    while (e->inflight < e->users && phase_may_schedule(e, now)) {
+        e->cur->scheduled++;
+        send_one(e, e->cur, now);
+        sent = true;
+    }
+    if (!phase_may_schedule(e, now))
+        e->sending_done = true;
+    if (sent)
+        kick(e);
+}
+
+/* ---- open loop ------------------------------------------------------------------------------- */
+
+static void backlog_push(lg_engine *e, uint64_t t)
+{
+    if (e->bl_len == e->bl_cap) {
+        size_t ncap = e->bl_cap ? e->bl_cap * 2 : 1024;
+        uint64_t *nb = xmalloc(ncap * sizeof *nb);
+        for (size_t i = 0; i < e->bl_len; i++)
+            nb[i] = e->backlog[(e->bl_head + i) % e->bl_cap];
+        free(e->backlog);
+        e->backlog = nb;
+        e->bl_cap = ncap;
+        e->bl_head = 0;
+    }
+    e->backlog[(e->bl_head + e->bl_len++) % e->bl_cap] = t;
+    if ((int64_t)e->bl_len > e->cur->backlog_max)
+        e->cur->backlog_max = (int64_t)e->bl_len;
+}
+
+static void open_release_backlog(lg_engine *e)
+{
+    lg_phase *p = e->cur;
+    bool sent = false;
+    while (e->bl_len && (!p->concurrency || e->inflight < p->concurrency)) {
+        uint64_t t = e->backlog[e->bl_head];
+        e->bl_head = (e->bl_head + 1) % e->bl_cap;
+        e->bl_len--;
+        send_one(e, p, t);
+        sent = true;
+    }
+    if (sent)
+        kick(e);
+}
+
+static bool open_more(lg_engine *e)
+{
+    lg_phase *p = e->cur;
+    if (p->requests && p->scheduled >= p->requests)
+        return false;
+    return !e->deadline || e->next_due < e->deadline;
+}
+
+static void open_next(lg_engine *e)
+{
+    e->next_due = e->cur->t_start + (uint64_t)(arrival_next(&e->arr) * 1e9);
+}
+
+static void open_pace(lg_engine *e)
+{
+    lg_phase *p = e->cur;
+    uint64_t now = engine_now_ns();
+    bool sent = false;
+    while (open_more(e) && e->next_due <= now) {
+        p->scheduled++;
+        if (p->concurrency && e->inflight >= p->concurrency) {
+            backlog_push(e, e->next_due);
+        } else {
+            send_one(e, p, e->next_due);
+            sent = true;
+        }
+        open_next(e);
+        now = engine_now_ns();
+    }
+    if (sent)
+        kick(e);
+    if (open_more(e))
+        arm_abs(e->tfd_pace, e->next_due);
+    else if (!e->bl_len)
+        e->sending_done = true;
+}
+
+/* ---- the loop -------------------------------------------------------------------------------- */
+
+static void tick(lg_engine *e)
+{
+    uint64_t now = engine_now_ns();
+    if (e->cur && !e->cur->open && !e->sending_done && !e->stop) {
+        closed_users(e, now);
+        closed_refill(e);
+    }
+    if (e->tick_fn)
+        e->tick_fn(e->tick_ud, e, e->cur, now);
+}
+
+static void on_signal(lg_engine *e)
+{
+    struct signalfd_siginfo si;
+    while (read(e->sigfd, &si, sizeof si) == sizeof si) {
+        if (!e->stop) {
+            e->stop = "interrupted";
+            fprintf(stderr,
+                    "\naifb-loadgen: %s: stopping, waiting for requests in flight "
+                    "(again to abort them)\n",
+                    strsignal((int)si.ssi_signo));
+        } else {
+            e->stop = "aborted";
+        }
+    }
+}
+
+/* One round: waits for events and handles them. */
+static void loop_once(lg_engine *e)
+{
+    struct epoll_event evs[256];
+    int n = epoll_wait(e->epfd, evs, 256, e->curl_timeout_now ? 0 : -1);
+    if (n < 0 && errno != EINTR)
+        return;
+    if (e->curl_timeout_now)
+        kick(e);
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = evs[i].data.u64 & 0xff;
+        switch (tag) {
+        case TAG_PACE:
+            drain_fd(e->tfd_pace);
+            if (e->cur && !e->sending_done && !e->stop) {
+                if (e->cur->open)
+                    open_pace(e);
+                else
+                    closed_refill(e); /* the deadline: no more sends */
+            }
+            break;
+        case TAG_CURL:
+            drain_fd(e->tfd_curl);
+            kick(e);
+            break;
+        case TAG_TICK:
+            drain_fd(e->tfd_tick);
+            tick(e);
+            break;
+        case TAG_SIGNAL:
+            on_signal(e);
+            break;
+        default: {
+            int fd = (int)(evs[i].data.u64 >> 8), running, mask = 0;
+            if (evs[i].events & (EPOLLIN | EPOLLHUP))
+                mask |= CURL_CSELECT_IN;
+            if (evs[i].events & EPOLLOUT)
+                mask |= CURL_CSELECT_OUT;
+            if (evs[i].events & EPOLLERR)
+                mask |= CURL_CSELECT_ERR;
+            curl_multi_socket_action(e->multi, fd, mask, &running);
+            break;
+        }
+        }
+    }
+    collect_done(e);
+}
+
+void engine_run_phase(lg_engine *e, lg_phase *p)
+{
+    if (e->stop)
+        return;
+    e->cur = p;
+    e->sending_done = false;
+    p->t_start = engine_now_ns();
+    p->cpu_start = engine_cpu_s();
+    e->deadline = p->duration_s > 0 ? p->t_start + (uint64_t)(p->duration_s * 1e9) : 0;
+    if (p->open) {
+        arrival_init(&e->arr, e->o->arrival, p->rate, e->o->burstiness, p->ramp_s,
+                     e->o->seed * 7919u + (uint64_t)e->o->task_id + e->next_n);
+        open_next(e);
+        open_pace(e);
+    } else {
+        closed_users(e, p->t_start);
+        if (e->deadline)
+            arm_abs(e->tfd_pace, e->deadline);
+        closed_refill(e);
+    }
+    while (!e->sending_done && !e->stop)
+        loop_once(e);
+    arm_abs(e->tfd_pace, 0);
+    /* A stop drops what the cap still held back: it was never sent. */
+    e->bl_len = 0;
+    p->st.cpu_s = engine_cpu_s() - p->cpu_start;
+}
+
+void engine_drain(lg_engine *e, double timeout_s)
+{
+    e->cur = NULL;
+    uint64_t until = engine_now_ns() + (uint64_t)(timeout_s * 1e9);
+    arm_abs(e->tfd_pace, until);
+    while (e->inflight > 0 && engine_now_ns() < until && (!e->stop || strcmp(e->stop, "aborted")))
+        loop_once(e);
+    arm_abs(e->tfd_pace, 0);
+    /* Whatever is still in flight is abandoned: counted apart, not as a failure of the server. */
+    while (e->active) {
+        lg_req *r = e->active;
+        curl_multi_remove_handle(e->multi, r->h);
+        active_unlink(e, r);
+        e->inflight--;
+        e->aborted++;
+        req_put(e, r);
+    }
+}
