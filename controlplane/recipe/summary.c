@@ -19,6 +19,7 @@ typedef struct summary_parser {
 static const summary_parser parsers[] = {
     {"redis-benchmark-csv", "redis-benchmark", summary_parse_redis_csv},
     {"pgbench", "pgbench", summary_parse_pgbench},
+    {"aifb-loadgen", "aifb-loadgen", summary_parse_loadgen},
     {"none", NULL, NULL},
 };
 #define NPARSERS (sizeof parsers / sizeof parsers[0])
@@ -38,7 +39,7 @@ bool summary_parser_known(const char *parser)
 
 const char *summary_parser_names(void)
 {
-    return "redis-benchmark-csv, pgbench, none";
+    return "redis-benchmark-csv, pgbench, aifb-loadgen, none";
 }
 
 void summary_add(summary_acc *acc, const char *name, double value, const char *unit)

@@ -20,8 +20,9 @@ void summary_add(summary_acc *acc, const char *name, double value, const char *u
  * bytes, and moves *pos past it; false when no text is left. */
 bool summary_next_line(const char *text, size_t len, size_t *pos, char *line, size_t size);
 
-/* The parsers (summary_redis.c, summary_pgbench.c). */
+/* The parsers (summary_redis.c, summary_pgbench.c, summary_loadgen.c). */
 void summary_parse_redis_csv(const char *text, size_t len, summary_acc *acc);
 void summary_parse_pgbench(const char *text, size_t len, summary_acc *acc);
+void summary_parse_loadgen(const char *text, size_t len, summary_acc *acc);
 
 #endif
