@@ -19,6 +19,7 @@ test_pkgs=(
   clang clang-format libclang-rt-14-dev procps iproute2 git
   slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin munge
   openssh-server openssh-client curl
+  prometheus
 )
 
 want=("${build_pkgs[@]}")
