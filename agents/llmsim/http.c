@@ -196,8 +196,8 @@ static http_status parse_header(const char *l, size_t n, http_request *r, head_s
 static http_status parse_head(const char *h, size_t n, size_t max_body, http_request *r,
                               http_error *err)
 {
-    const char *at = h, *end = h + n, *line;
-    size_t ln;
+    const char *at = h, *end = h + n, *line = h;
+    size_t ln = 0;
     next_line(&at, end, &line, &ln);
     http_status st = parse_request_line(line, ln, r, err);
     if (st != HTTP_DONE)
