@@ -72,6 +72,7 @@ static const setting settings[] = {
     {"slurm.endpoint_timeout_s", NULL, SET_INT, AT(slurm.endpoint_timeout_s), 1, 604800},
     {"slurm.login_shell", NULL, SET_BOOL, AT(slurm.login_shell)},
     {"slurm.modules", NULL, SET_STR, AT(slurm.modules)},
+    {"slurm.agents_dir", "AIFB_SLURM_AGENTS_DIR", SET_STR, AT(slurm.agents_dir)},
     {"slurm_rest.url", "AIFB_SLURM_REST_URL", SET_STR, AT(slurm.rest_url)},
     {"slurm_rest.user", "AIFB_SLURM_USER", SET_STR, AT(slurm.rest_user)},
     {"slurm_rest.version", "AIFB_SLURM_REST_VERSION", SET_CHOICE, AT(slurm.rest_version), 0, 0,
@@ -425,6 +426,25 @@ static aifb_code validate_remote_base(const aifbd_slurm_config *s, const char *e
     return rc;
 }
 
+/* slurm.agents_dir goes into the jobs' PATH and is matched as a folder name: absolute, and
+ * without the PATH separator, glob characters or control characters. Optional. */
+static aifb_code validate_agents_dir(const aifbd_slurm_config *s, aifb_err *err)
+{
+    const char *d = s->agents_dir;
+    if (!d || !*d)
+        return AIFB_OK;
+    bool control = false;
+    for (const char *p = d; *p; p++)
+        control |= (unsigned char)*p < 0x20 || *p == 0x7f;
+    if (d[0] != '/' || strpbrk(d, ":*?[") || control || strlen(d) >= 4096)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "slurm.agents_dir (AIFB_SLURM_AGENTS_DIR) '%.200s' must be an "
+                            "absolute folder on the cluster, without ':', '*', '?', '[' or "
+                            "control characters",
+                            d);
+    return AIFB_OK;
+}
+
 /* slurm-ssh in tunnel mode: slurmrestd's address as the login node sees it (plain http, since
  * the tunnel carries bytes, not TLS) and one way to a token, as slurm-rest over TCP. */
 static aifb_code validate_slurm_tunnel(const aifbd_slurm_config *s, aifb_err *err)
@@ -465,6 +485,8 @@ static aifb_code validate_slurm_ssh(const aifbd_slurm_config *s, aifb_err *err)
         rc = require(s->ssh_key_path, "ssh.key_path", "SSH_KEY_PATH", ex, err);
     if (!rc)
         rc = validate_remote_base(s, ex, err);
+    if (!rc)
+        rc = validate_agents_dir(s, err);
     if (!rc && !strcmp(s->ssh_mode, "tunnel"))
         rc = validate_slurm_tunnel(s, err);
     return rc;
@@ -478,6 +500,8 @@ static aifb_code validate_slurm_rest(const aifbd_slurm_config *s, aifb_err *err)
     aifb_code rc = require(s->rest_url, "slurm_rest.url", "AIFB_SLURM_REST_URL", ex, err);
     if (!rc)
         rc = validate_remote_base(s, ex, err);
+    if (!rc)
+        rc = validate_agents_dir(s, err);
     if (rc || !strncmp(s->rest_url, "unix:", 5))
         return rc;
     bool token = s->jwt && *s->jwt, key = s->jwt_key_path && *s->jwt_key_path;

@@ -30,6 +30,8 @@ typedef struct aifbd_slurm_config {
     int endpoint_timeout_s;  /* how long a client job waits for its service */
     bool login_shell;        /* #!/bin/bash -l */
     char *modules;           /* comma-separated `module load` list */
+    char *agents_dir;        /* aifbd's programs (aifb-loadgen) on the cluster: searched by
+                                every job after its role's own search folders */
     char *rest_url;          /* http://host:port or unix:/path */
     char *rest_user;         /* X-SLURM-USER-NAME */
     char *rest_version;      /* auto, v0.0.38, v0.0.40, v0.0.41, v0.0.42 */

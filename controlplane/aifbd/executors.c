@@ -1,5 +1,6 @@
-/* executors.c: see executors.h. The Slurm settings are merged here (role over job) into the
- * slurm_opts the job scripts are written from; the executor copies what it keeps. */
+/* executors.c: see executors.h. The Slurm settings are merged here into the slurm_opts the job
+ * scripts are written from: the configuration's (role over job) when the executor is made, the
+ * executor copies what it keeps; a recipe's per role and per run (aifbd_slurm_run_opts). */
 #include "aifbd/executors.h"
 
 #include <pwd.h>
@@ -22,10 +23,10 @@ static int pick_int(int role, int job)
     return v > 0 ? v : 0;
 }
 
-static void merge_job(const aifbd_slurm_config *sc, const aifbd_slurm_job *role,
-                      const char *const *modules, slurm_opts *o)
+void aifbd_slurm_job_base(const aifbd_slurm_config *sc, bool service, const char *const *modules,
+                          slurm_opts *o)
 {
-    const aifbd_slurm_job *job = &sc->job;
+    const aifbd_slurm_job *job = &sc->job, *role = service ? &sc->service : &sc->client;
     memset(o, 0, sizeof *o);
     o->account = pick_str(role->account, job->account);
     o->partition = pick_str(role->partition, job->partition);
@@ -41,6 +42,34 @@ static void merge_job(const aifbd_slurm_config *sc, const aifbd_slurm_job *role,
     o->endpoint_timeout_s = sc->endpoint_timeout_s;
     o->login_shell = sc->login_shell;
     o->modules = modules;
+}
+
+void aifbd_slurm_job_apply(const aifbd_slurm_config *sc, bool service,
+                           const recipe_slurm_values *rv, slurm_opts *o)
+{
+    const char *site_partition = service ? sc->service.partition : sc->client.partition;
+    if (rv->image)
+        o->image = rv->image;
+    if (rv->partition && !(site_partition && *site_partition))
+        o->partition = rv->partition;
+    if (rv->gpus >= 0)
+        o->gpus = rv->gpus;
+    if (rv->nodes >= 0)
+        o->nodes = rv->nodes;
+    if (rv->tasks >= 0)
+        o->tasks = rv->tasks;
+    if (rv->cpus_per_task >= 0)
+        o->cpus_per_task = rv->cpus_per_task;
+    if (rv->memory_mb >= 0)
+        o->memory_mb = rv->memory_mb;
+    if (rv->time_limit_min >= 0)
+        o->time_limit_min = rv->time_limit_min;
+}
+
+void aifbd_slurm_run_opts(void *ctx, const exec_plan *plan, const char *role, slurm_opts *o)
+{
+    bool service = !strcmp(role, "service");
+    aifbd_slurm_job_apply(ctx, service, plan_slurm(plan, service), o);
 }
 
 /* "A, B" -> {"A", "B", NULL}; every piece in one allocation with the array. */
@@ -109,8 +138,8 @@ static aifb_code slurm_ssh_executor(const aifbd_config *cfg, executor **out, aif
     exec_slurm_config xc = {.name = "slurm-ssh",
                             .remote_base = sc->remote_base,
                             .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
-    merge_job(sc, &sc->service, (const char *const *)modules, &xc.service);
-    merge_job(sc, &sc->client, (const char *const *)modules, &xc.client);
+    aifbd_slurm_job_base(sc, true, (const char *const *)modules, &xc.service);
+    aifbd_slurm_job_base(sc, false, (const char *const *)modules, &xc.client);
     aifb_code rc = exec_slurm_new(&xc, be, out, err);
     free(modules);
     return rc;
@@ -128,8 +157,8 @@ static aifb_code slurm_rest_executor(const aifbd_config *cfg, executor **out, ai
     exec_slurm_config xc = {.name = "slurm-rest",
                             .remote_base = sc->remote_base,
                             .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
-    merge_job(sc, &sc->service, (const char *const *)modules, &xc.service);
-    merge_job(sc, &sc->client, (const char *const *)modules, &xc.client);
+    aifbd_slurm_job_base(sc, true, (const char *const *)modules, &xc.service);
+    aifbd_slurm_job_base(sc, false, (const char *const *)modules, &xc.client);
     aifb_code code = exec_slurm_new(&xc, be, out, err);
     free(modules);
     return code;
@@ -137,7 +166,9 @@ static aifb_code slurm_rest_executor(const aifbd_config *cfg, executor **out, ai
 
 aifb_code aifbd_executor_new(const aifbd_config *cfg, executor **out, aifb_err *err)
 {
-    if (!strcmp(cfg->executor, "local"))
+    bool local = !strcmp(cfg->executor, "local");
+    plan_set_agents_dir(local ? NULL : cfg->slurm.agents_dir);
+    if (local)
         return exec_local_new(cfg->grace_ms, out, err);
     if (!strcmp(cfg->executor, "slurm-ssh"))
         return slurm_ssh_executor(cfg, out, err);

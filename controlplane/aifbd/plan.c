@@ -2,8 +2,13 @@
  *
  * Every placeholder is expanded here, once, into argv elements and environment values; the
  * executor never sees a template. Each role gets its own variables because ${workdir} is the
- * role's own folder (run_dir/service, run_dir/client). All the plan's memory hangs off one
- * plan_box so plan_free() is one walk. */
+ * role's own folder (run_dir/service, run_dir/client). A role's Slurm settings are expanded and
+ * checked here too, with the same variables, so a run whose parameters make a bad job setting
+ * is refused before it is stored; the Slurm executor reads them back with plan_slurm(). All the
+ * plan's memory hangs off one plan_box so plan_free() is one walk.
+ *
+ * With a Slurm executor every role also searches slurm.agents_dir, after its own search
+ * folders: aifbd's own programs (aifb-loadgen) live there on the cluster. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,18 +19,34 @@
 #include <unistd.h>
 
 #include "aifbd/daemon.h"
+#include "aifbd/executors.h"
 #include "common/util.h"
 
 typedef struct plan_box {
     exec_plan plan; /* first, so an exec_plan* is a plan_box* */
-    char *strs[8];  /* ids, folders, endpoint: freed with the box */
+    char *strs[12]; /* ids, folders, endpoint, agents_dir: freed with the box */
     size_t nstrs;
     char ***vecs; /* argv and env vectors */
     size_t nvecs;
     exec_cmd *cmds[4];
     size_t ncmds;
     const char **search[2];
+    recipe_slurm_values slurm[2]; /* service, client */
+    const char *agents;           /* the plan's copy of agents_dir, or NULL */
 } plan_box;
+
+/* slurm.agents_dir while a Slurm executor is in use, else "" (plan_set_agents_dir). */
+static char agents_dir[4096];
+
+void plan_set_agents_dir(const char *dir)
+{
+    snprintf(agents_dir, sizeof agents_dir, "%s", dir ? dir : "");
+}
+
+const recipe_slurm_values *plan_slurm(const exec_plan *p, bool service)
+{
+    return &((const plan_box *)p)->slurm[service ? 0 : 1];
+}
 
 static char *box_str(plan_box *b, const char *s)
 {
@@ -92,17 +113,25 @@ static aifb_code build_role(plan_box *b, const plan_input *in, const recipe_role
         for (size_t i = 0; i < rr->nsetup && !rc; i++)
             rc = expand_cmd(b, &rr->setup[i], env, vars, nvars, &out->setup[i], err);
     }
+    int idx = name[0] == 's' ? 0 : 1;
+    if (!rc)
+        rc = recipe_slurm_expand(&rr->slurm, name, vars, nvars, &b->slurm[idx], err);
     free(vars);
     if (rc) {
         aifb_err_prefix(err, "recipe %s, %s", in->r->name, name);
         return rc;
     }
     out->user = rr->user;
-    if (rr->nsearch_path) {
-        const char **s = xcalloc(rr->nsearch_path + 1, sizeof *s);
+    if (agents_dir[0] && !b->agents)
+        b->agents = box_str(b, agents_dir);
+    size_t n = rr->nsearch_path + (b->agents != NULL);
+    if (n) {
+        const char **s = xcalloc(n + 1, sizeof *s);
         for (size_t i = 0; i < rr->nsearch_path; i++)
             s[i] = rr->search_path[i];
-        b->search[name[0] == 's' ? 0 : 1] = s;
+        if (b->agents)
+            s[rr->nsearch_path] = b->agents;
+        b->search[idx] = s;
         out->search = s;
     }
     out->workdir = box_str(b, workdir);
@@ -153,6 +182,13 @@ aifb_code plan_build(const plan_input *in, exec_plan **out, aifb_err *err)
 {
     plan_box *b = xcalloc(1, sizeof *b);
     exec_plan *p = &b->plan;
+    for (size_t i = 0; i < 2; i++) /* a role the plan does not have asks for nothing */
+        b->slurm[i] = (recipe_slurm_values){.gpus = -1,
+                                            .nodes = -1,
+                                            .tasks = -1,
+                                            .cpus_per_task = -1,
+                                            .time_limit_min = -1,
+                                            .memory_mb = -1};
     char endpoint[300], port[16];
     snprintf(endpoint, sizeof endpoint, "%s:%d", in->host, in->port);
     snprintf(port, sizeof port, "%d", in->port);
@@ -192,6 +228,8 @@ void plan_free(exec_plan *p)
         free(b->cmds[i]);
     free((void *)b->search[0]);
     free((void *)b->search[1]);
+    recipe_slurm_values_free(&b->slurm[0]);
+    recipe_slurm_values_free(&b->slurm[1]);
     free(b);
 }
 

@@ -1,9 +1,10 @@
 /* exec_resolve.c: see exec_resolve.h.
  *
  * Three lookups, each side-effect free until exec_resolve_workdir(): programs (search globs,
- * then PATH), users (getpwnam_r and getgrouplist, both unusable after fork in a threaded
- * process), and the reachability of a working folder for a user who is not root, checked with
- * the plain Unix permission bits of each parent folder. */
+ * aifb's own programs beside the running executable, then PATH), users (getpwnam_r and
+ * getgrouplist, both unusable after fork in a threaded process), and the reachability of a working
+ * folder for a user who is not root, checked with the plain Unix permission bits of each parent
+ * folder. */
 #include "exec_resolve.h"
 
 #include <errno.h>
@@ -112,11 +113,44 @@ static bool find_in_path(const char *path, const char *name, char **out)
     return found;
 }
 
+static bool is_own_program(const char *name)
+{
+    return strncmp(name, EXEC_OWN_PREFIX, strlen(EXEC_OWN_PREFIX)) == 0;
+}
+
+/* The folder of the running executable into dir; false when /proc cannot tell. */
+static bool self_dir(char *dir, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", dir, len - 1);
+    if (n <= 0)
+        return false;
+    dir[n] = '\0';
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    if (!dir[0])
+        snprintf(dir, len, "/");
+    return true;
+}
+
+/* aifb's own programs (aifb-loadgen, aifb-llmsim) are built and installed beside aifbd, so a
+ * build/bin/aifbd runs build/bin/aifb-loadgen whatever PATH holds. Other names never look
+ * there: the folder of a daemon is no place to find redis-server. */
+static bool find_beside_self(const char *name, char **out)
+{
+    char dir[PATH_MAX];
+    return is_own_program(name) && self_dir(dir, sizeof dir) && find_in_folder(dir, name, out);
+}
+
 static aifb_code not_found(const char *name, const char *const *search, aifb_err *err)
 {
     abuf where = {0};
+    char dir[PATH_MAX];
     for (size_t i = 0; search && search[i]; i++)
         abuf_printf(&where, "%s, ", search[i]);
+    if (is_own_program(name) && self_dir(dir, sizeof dir))
+        abuf_printf(&where, "%s, ", dir);
     aifb_code rc = aifb_err_set(err, AIFB_EINVAL, "program '%s' not found in %sPATH", name,
                                 where.p ? where.p : "");
     abuf_free(&where);
@@ -142,7 +176,7 @@ aifb_code exec_resolve_prog(const exec_cmd *cmd, const char *const *search, cons
             return aifb_err_set(err, AIFB_EINVAL, "program '%s' not found or not executable", name);
         }
         path = abuf_take(&b);
-    } else if (!find_in_globs(search, name, &path) &&
+    } else if (!find_in_globs(search, name, &path) && !find_beside_self(name, &path) &&
                !find_in_path(effective_path(cmd), name, &path)) {
         return not_found(name, search, err);
     }

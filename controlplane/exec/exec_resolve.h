@@ -46,10 +46,16 @@ typedef struct exec_role_spec {
     bool own_workdir; /* workdir was named by the plan (so it is chowned to the user) */
 } exec_role_spec;
 
+/* The names of aifb's own programs start with this; they are looked for beside the running
+ * executable before PATH. */
+#define EXEC_OWN_PREFIX "aifb-"
+
 /* Finds the program of cmd: a name with a '/' is taken as a path (relative to cwd), any other
  * name is looked up in each folder matching the search globs (highest version-sorting match
- * first, so /usr/lib/postgresql/15/bin wins over .../9/bin), then in PATH (the command's own PATH
- * entry when it sets one). AIFB_EINVAL "program 'x' not found in PATH" when nothing matches. */
+ * first, so /usr/lib/postgresql/15/bin wins over .../9/bin), then, for a name starting with
+ * "aifb-", in the folder of the running executable (/proc/self/exe: aifbd's, so a build/bin/aifbd
+ * finds build/bin/aifb-loadgen), then in PATH (the command's own PATH entry when it sets one).
+ * AIFB_EINVAL "program 'x' not found in PATH" when nothing matches. */
 aifb_code exec_resolve_prog(const exec_cmd *cmd, const char *const *search, const char *cwd,
                             exec_prog *out, aifb_err *err);
 void exec_prog_free(exec_prog *p);

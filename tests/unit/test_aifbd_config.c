@@ -135,7 +135,8 @@ Test(config, the_meluxina_example_reads_with_the_names_a_dotenv_already_has, .in
     cr_assert_str_eq(cfg.executor, "slurm-ssh");
     cr_assert_str_eq(cfg.slurm.job.account, "p200000");
     cr_assert_str_eq(cfg.slurm.job.partition, "gpu", "the environment wins over the file");
-    cr_assert_eq(cfg.slurm.service.gpus, 1);
+    cr_assert_eq(cfg.slurm.service.gpus, -1, "GPU recipes bring their own GPU count");
+    cr_assert_null(cfg.slurm.service.partition, "and their own partition");
     cr_assert_eq(cfg.slurm.client.gpus, 0);
     cr_assert_eq(cfg.slurm.client.memory_mb, -1, "not set: the job's setting applies");
     cr_assert_str_eq(cfg.slurm.ssh_host, "127.0.0.1");
