@@ -31,7 +31,7 @@
 #include "common/log.h"
 
 enum { TAG_LISTEN = 1, TAG_TIMER, TAG_SIGNAL, TAG_MAX };
-#define IN_START (16 * 1024)
+#define IN_START 4096
 #define OUT_KEEP (1024 * 1024) /* an idle connection keeps an output buffer at most this large */
 
 int64_t sim_now(void)

@@ -345,6 +345,38 @@ def test_ttft_and_inter_token_gaps_are_the_ones_given(start_sim):
     assert value(m, "vllm:inter_token_latency_seconds_count", model_name="aifb-sim") == 6 * 9
 
 
+def test_the_schedule_does_not_drift(start_sim):
+    # 400 tokens 2 ms apart: each due time is absolute, so the last is due at 798 ms however
+    # late any single wakeup was.
+    s = start_sim("--itl-ms", "2")
+    st = Stream(s.port, "/v1/completions",
+                {"prompt": "x", "max_tokens": 400, "stream": True}).read_all()
+    times = [t for t, d in st.events if d != "[DONE]"]
+    assert len(times) == 400
+    assert 0.798 <= times[-1] < 0.815, times[-1]  # seconds since the request was sent
+
+
+def test_prefill_time_grows_ttft_with_the_prompt(start_sim):
+    s = start_sim("--ttft-ms", "10", "--prefill-ms-per-token", "8")
+    st = Stream(s.port, "/v1/chat/completions", chat(2, content="w " * 10)).read_all()
+    assert 0.089 <= st.events[0][0] < 0.13, st.events[0][0]  # 10 + 10 words * 8 ms
+
+
+def test_drawn_delays_are_reproducible_from_the_seed(start_sim):
+    def ttft_sum(seed):
+        s = start_sim("--ttft-ms", "20", "--ttft-dist", "normal", "--ttft-stddev-ms", "10",
+                      "--itl-dist", "exponential", "--itl-ms", "1", "--seed", str(seed))
+        for _ in range(4):
+            s.post("/v1/completions", {"prompt": "x", "max_tokens": 3})
+        m = s.metrics()
+        return (value(m, "vllm:time_to_first_token_seconds_sum"),
+                value(m, "vllm:inter_token_latency_seconds_sum"))
+
+    a, b, c = ttft_sum(5), ttft_sum(5), ttft_sum(6)
+    assert a == b, "the same seed draws the same delays"
+    assert a != c
+
+
 def test_with_two_slots_four_requests_queue_and_two_see_double_ttft(start_sim):
     s = start_sim("--ttft-ms", "300", "--max-num-seqs", "2")
     ttfts = []
