@@ -137,7 +137,9 @@ static aifb_code slurm_ssh_executor(const aifbd_config *cfg, executor **out, aif
     char **modules = split_modules(sc->modules);
     exec_slurm_config xc = {.name = "slurm-ssh",
                             .remote_base = sc->remote_base,
-                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
+                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500,
+                            .run_opts = aifbd_slurm_run_opts,
+                            .run_opts_ctx = (void *)sc};
     aifbd_slurm_job_base(sc, true, (const char *const *)modules, &xc.service);
     aifbd_slurm_job_base(sc, false, (const char *const *)modules, &xc.client);
     aifb_code rc = exec_slurm_new(&xc, be, out, err);
@@ -156,7 +158,9 @@ static aifb_code slurm_rest_executor(const aifbd_config *cfg, executor **out, ai
     char **modules = split_modules(sc->modules);
     exec_slurm_config xc = {.name = "slurm-rest",
                             .remote_base = sc->remote_base,
-                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500};
+                            .refresh_ms = cfg->tick_ms > 500 ? cfg->tick_ms : 500,
+                            .run_opts = aifbd_slurm_run_opts,
+                            .run_opts_ctx = (void *)sc};
     aifbd_slurm_job_base(sc, true, (const char *const *)modules, &xc.service);
     aifbd_slurm_job_base(sc, false, (const char *const *)modules, &xc.client);
     aifb_code code = exec_slurm_new(&xc, be, out, err);

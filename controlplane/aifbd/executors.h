@@ -37,7 +37,8 @@ void aifbd_slurm_job_base(const aifbd_slurm_config *sc, bool service, const char
 void aifbd_slurm_job_apply(const aifbd_slurm_config *sc, bool service,
                            const recipe_slurm_values *rv, slurm_opts *o);
 
-/* The per-run hook of the Slurm executor core: ctx is the aifbd_slurm_config, plan one built by
+/* The per-run hook of the Slurm executor core (exec_slurm_config.run_opts, given
+ * &cfg->slurm, which outlives the executor): ctx is the aifbd_slurm_config, plan one built by
  * plan_build, role "service" or "client", *o that role's settings from aifbd_slurm_job_base;
  * applies the recipe's settings of that role to *o (aifbd_slurm_job_apply). */
 void aifbd_slurm_run_opts(void *ctx, const exec_plan *plan, const char *role, slurm_opts *o);

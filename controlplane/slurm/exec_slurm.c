@@ -475,13 +475,24 @@ static aifb_code submit_role(sx_exec *x, const exec_plan *plan, const char *role
     return AIFB_OK;
 }
 
-static aifb_code make_scripts(sx_exec *x, const exec_plan *plan, char **svc, char **cli,
-                              aifb_err *err)
+/* The two jobs' settings for this plan: the executor's, changed by the per-run hook. */
+static void run_opts(const sx_exec *x, const exec_plan *plan, slurm_opts *svc, slurm_opts *cli)
+{
+    *svc = x->svc_opts;
+    *cli = x->cli_opts;
+    if (x->run_opts) {
+        x->run_opts(x->run_opts_ctx, plan, "service", svc);
+        x->run_opts(x->run_opts_ctx, plan, "client", cli);
+    }
+}
+
+static aifb_code make_scripts(const exec_plan *plan, const slurm_opts *so, const slurm_opts *co,
+                              char **svc, char **cli, aifb_err *err)
 {
     *svc = *cli = NULL;
-    if (plan->has_service && slurm_script_service(plan, &x->svc_opts, svc, err))
+    if (plan->has_service && slurm_script_service(plan, so, svc, err))
         return err->code;
-    if (plan->has_client && slurm_script_client(plan, &x->cli_opts, cli, err)) {
+    if (plan->has_client && slurm_script_client(plan, co, cli, err)) {
         free(*svc);
         *svc = NULL;
         return err->code;
@@ -492,8 +503,9 @@ static aifb_code make_scripts(sx_exec *x, const exec_plan *plan, char **svc, cha
 /* The folder, then the service job, then the client job, all without mu: submissions of
  * several runs overlap, and polls of other runs go on meanwhile. p is this call's own record
  * (aifbd polls a run only once it is submitted); its job ids are set under mu. */
-static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const char *svc_script,
-                             const char *cli_script, sx_plan *p, aifb_err *err)
+static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const slurm_opts *so,
+                             const slurm_opts *co, const char *svc_script, const char *cli_script,
+                             sx_plan *p, aifb_err *err)
 {
     if (x->be->ops->mkdir_p(x->be, plan->dir, err)) {
         aifb_err_prefix(err, "creating the run folder %s", plan->dir);
@@ -501,7 +513,7 @@ static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const char *svc_
     }
     int64_t id = 0;
     if (svc_script) {
-        if (submit_role(x, plan, "service", svc_script, &x->svc_opts, &id, err))
+        if (submit_role(x, plan, "service", svc_script, so, &id, err))
             return err->code;
         pthread_mutex_lock(&x->mu);
         p->svc.id = id;
@@ -510,7 +522,7 @@ static aifb_code submit_jobs(sx_exec *x, const exec_plan *plan, const char *svc_
     }
     if (cli_script) {
         id = 0;
-        aifb_code rc = submit_role(x, plan, "client", cli_script, &x->cli_opts, &id, err);
+        aifb_code rc = submit_role(x, plan, "client", cli_script, co, &id, err);
         pthread_mutex_lock(&x->mu);
         if (rc) {
             role_cancel(x, p, &p->svc, "service"); /* the plan goes: cancel now */
@@ -529,7 +541,9 @@ static aifb_code sx_submit(executor *ex, const exec_plan *plan, aifb_err *err)
 {
     sx_exec *x = ex->impl;
     char *svc = NULL, *cli = NULL;
-    if (make_scripts(x, plan, &svc, &cli, err))
+    slurm_opts so, co;
+    run_opts(x, plan, &so, &co);
+    if (make_scripts(plan, &so, &co, &svc, &cli, err))
         return err->code;
     pthread_mutex_lock(&x->mu);
     sx_plan *p = plan_find(x, plan->id) ? NULL : plan_add(x, plan);
@@ -537,7 +551,7 @@ static aifb_code sx_submit(executor *ex, const exec_plan *plan, aifb_err *err)
     aifb_code rc = AIFB_OK;
     if (!p) {
         rc = aifb_err_set(err, AIFB_EEXIST, "%s: run %s was already submitted", x->name, plan->id);
-    } else if ((rc = submit_jobs(x, plan, svc, cli, p, err))) {
+    } else if ((rc = submit_jobs(x, plan, &so, &co, svc, cli, p, err))) {
         pthread_mutex_lock(&x->mu);
         plan_remove(x, plan->id);
         pthread_mutex_unlock(&x->mu);
@@ -704,6 +718,8 @@ aifb_code exec_slurm_new(const exec_slurm_config *cfg, exec_slurm_backend *backe
     x->refresh_ms = cfg->refresh_ms > 0 ? cfg->refresh_ms : 1000;
     sx_opts_copy(&x->svc_opts, &cfg->service, cfg->remote_base);
     sx_opts_copy(&x->cli_opts, &cfg->client, cfg->remote_base);
+    x->run_opts = cfg->run_opts;
+    x->run_opts_ctx = cfg->run_opts_ctx;
     x->ops = sx_ops;
     x->ops.name = x->name;
     pthread_cond_init(&x->wake, NULL);

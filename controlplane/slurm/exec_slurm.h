@@ -139,6 +139,12 @@ typedef struct exec_slurm_config {
     slurm_opts service;      /* the service job's settings (copied) */
     slurm_opts client;       /* the client job's settings (copied) */
     int refresh_ms;          /* at least this long between two job listings; 0: 1000 */
+    /* Per-run settings, or NULL: called at each submission for each role of the plan ("service",
+     * "client") with *o a copy of that role's settings above, which it may change for this run
+     * only (aifbd applies a recipe's slurm section). Strings it sets must stay valid until
+     * submit() returns; the plan's memory does. */
+    void (*run_opts)(void *ctx, const exec_plan *plan, const char *role, slurm_opts *o);
+    void *run_opts_ctx;
 } exec_slurm_config;
 
 /* An executor over backend, which it owns from now on (freed with the executor, also when this

@@ -39,6 +39,8 @@ typedef struct sx_exec {
     char *name;
     char *remote_base;
     slurm_opts svc_opts, cli_opts;
+    void (*run_opts)(void *ctx, const exec_plan *plan, const char *role, slurm_opts *o);
+    void *run_opts_ctx;
     int refresh_ms;
     sx_plan *plans;
     /* The shared listing: every aifb job, sorted by id. */
