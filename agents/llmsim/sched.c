@@ -17,13 +17,25 @@
 #include "llmsim/sim.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <time.h>
 
+/* Due times saturate here (146 years of CLOCK_MONOTONIC): absurd but accepted options (a day
+ * between each of 100 million tokens) must not overflow. */
+#define FAR_NS (INT64_MAX / 2)
+
 static int64_t ms_to_ns(double ms)
 {
-    return ms > 0 ? (int64_t)llround(ms * 1e6) : 0;
+    if (!(ms > 0))
+        return 0;
+    return ms * 1e6 >= (double)FAR_NS ? FAR_NS : (int64_t)llround(ms * 1e6);
+}
+
+static int64_t later(int64_t t, int64_t d)
+{
+    return d >= FAR_NS - t ? FAR_NS : t + d;
 }
 
 static double ns_to_s(int64_t ns)
@@ -54,10 +66,10 @@ static int64_t draw_ns(rng *r, const llmsim_delay *d)
 static int64_t itl_sum(llmsim_server *s, rng *r, uint64_t n)
 {
     if (s->o->itl.dist == LLMSIM_FIXED)
-        return (int64_t)n * s->itl_ns;
+        return s->itl_ns && n >= (uint64_t)(FAR_NS / s->itl_ns) ? FAR_NS : (int64_t)n * s->itl_ns;
     int64_t sum = 0;
     for (uint64_t i = 0; i < n; i++)
-        sum += draw_ns(r, &s->o->itl);
+        sum = later(sum, draw_ns(r, &s->o->itl));
     return sum;
 }
 
@@ -74,15 +86,15 @@ static void admit(gen *g, int64_t now)
     s->running++;
     g->state = GEN_RUNNING;
     metrics_observe(&s->m.queue, ns_to_s(now - g->ready));
-    g->first_due = now + draw_ns(&g->r, &s->o->ttft) +
-                   ms_to_ns(s->o->prefill_ms_per_token * (double)g->prompt_tokens);
+    g->first_due = later(later(now, draw_ns(&g->r, &s->o->ttft)),
+                         ms_to_ns(s->o->prefill_ms_per_token * (double)g->prompt_tokens));
     if (g->stream) {
         g->next_due = g->first_due;
         push(s, g, g->first_due);
         return;
     }
     g->itl_replay = g->r;
-    g->done_due = g->first_due + itl_sum(s, &g->r, g->ntok - 1);
+    g->done_due = later(g->first_due, itl_sum(s, &g->r, g->ntok - 1));
     /* An injected reset of an answer that is not streamed comes halfway through its time. */
     push(s, g, g->do_reset ? now + (g->done_due - now) / 2 : g->done_due);
 }
@@ -168,7 +180,7 @@ void gen_start(conn *c, const sim_request *q, const sim_faults *f, int64_t now)
     if (f->slow) {
         s->m.faults[FAULT_SLOW_HEADERS]++;
         g->state = GEN_HOLD;
-        push(s, g, now + ms_to_ns(o->slow_headers_ms));
+        push(s, g, later(now, ms_to_ns(o->slow_headers_ms)));
         return;
     }
     if (!submit(g, now))
@@ -179,7 +191,7 @@ void gen_hold_reply(conn *c, int64_t now)
 {
     c->busy = true;
     c->g.state = GEN_REPLY;
-    push(c->srv, &c->g, now + ms_to_ns(c->srv->o->slow_headers_ms));
+    push(c->srv, &c->g, later(now, ms_to_ns(c->srv->o->slow_headers_ms)));
 }
 
 /* ---- the end of a request ------------------------------------------------------------------- */
@@ -271,7 +283,7 @@ static void emit_chunk(gen *g, int64_t now)
     g->last_emit = now;
     left -= n;
     if (left)
-        g->next_due += itl_sum(s, &g->r, k < left ? k : left);
+        g->next_due = later(g->next_due, itl_sum(s, &g->r, k < left ? k : left));
 }
 
 static void stream(gen *g, int64_t now)
