@@ -134,6 +134,7 @@ static void kick(lg_engine *e)
 
 static void closed_refill(lg_engine *e);
 static void open_release_backlog(lg_engine *e);
+static bool open_more(lg_engine *e);
 
 static void collect_done(lg_engine *e)
 {
@@ -234,6 +235,8 @@ static void open_release_backlog(lg_engine *e)
     }
     if (sent)
         kick(e);
+    if (!e->bl_len && !open_more(e))
+        e->sending_done = true;
 }
 
 static bool open_more(lg_engine *e)

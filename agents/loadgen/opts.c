@@ -413,8 +413,28 @@ static void defaults(lg_opts *o)
     }
 }
 
+/* "%t" in an output path becomes the task's number, so the tasks of one srun write apart. */
+static void expand_task(char **path, int task)
+{
+    if (!*path || !strstr(*path, "%t"))
+        return;
+    abuf b = {0};
+    for (const char *p = *path; *p; p++) {
+        if (p[0] == '%' && p[1] == 't') {
+            abuf_printf(&b, "%d", task);
+            p++;
+        } else {
+            abuf_putc(&b, *p);
+        }
+    }
+    free(*path);
+    *path = abuf_take(&b);
+}
+
 static aifb_code check(lg_opts *o, bool have_conc, bool have_rate, aifb_err *err)
 {
+    expand_task(&o->result_path, o->task_id);
+    expand_task(&o->requests_path, o->task_id);
     if (!o->url)
         return aifb_err_set(err, AIFB_EINVAL,
                             "--url is required (the server, e.g. http://127.0.0.1:8000)");

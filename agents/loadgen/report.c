@@ -33,19 +33,19 @@ static void on_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now)
     pr->last_ns = now;
     pr->last_sent = p->st.sent;
     const hist *lat = pr->o->stream ? &p->st.h[LG_H_TTFT] : &p->st.h[LG_H_E2EL];
-    char target[48] = "";
+    char target[48] = "", held[48] = "";
     if (p->open)
         snprintf(target, sizeof target, "/%.6g", p->rate);
+    if (engine_backlog(e))
+        snprintf(held, sizeof held, "  held back %lld", (long long)engine_backlog(e));
     fprintf(stderr,
-            "%s[%s %5.1fs] %.6g%s req/s  in flight %d%s%lld  ok %lld  err %lld  %s p50 %.1f "
-            "p99 %.1f ms%s",
+            "%s[%s %5.1fs] %.6g%s req/s  in flight %d%s  ok %lld  err %lld  %s p50 %.1f p99 %.1f "
+            "ms%s",
             pr->tty ? "\r\033[K" : "", p->name, (double)(now - p->t_start) / 1e9, rate, target,
-            engine_in_flight(e), engine_backlog(e) ? "  held " : "",
-            engine_backlog(e) ? (long long)engine_backlog(e) : 0LL, (long long)p->st.completed,
-            (long long)p->st.failed, pr->o->stream ? "ttft" : "e2el",
-            hist_percentile(lat, 50) / 1e6, hist_percentile(lat, 99) / 1e6, pr->tty ? "" : "\n");
-    if (engine_backlog(e) == 0 && pr->tty)
-        fflush(stderr);
+            engine_in_flight(e), held, (long long)p->st.completed, (long long)p->st.failed,
+            pr->o->stream ? "ttft" : "e2el", hist_percentile(lat, 50) / 1e6,
+            hist_percentile(lat, 99) / 1e6, pr->tty ? "" : "\n");
+    fflush(stderr);
     pr->printed = true;
 }
 

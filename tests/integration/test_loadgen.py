@@ -1,0 +1,261 @@
+"""aifb-loadgen against aifb-llmsim (known latencies) and a deliberately bad server: what a user of
+the load client reads in its result is what the server did."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from aifbtest import BIN  # noqa: E402
+from badserver import BadServer  # noqa: E402
+from simserver import LLMSim  # noqa: E402
+
+LOADGEN = os.path.join(BIN, "aifb-loadgen")
+
+
+def loadgen(url, *args, tmp_path, name="result.json", timeout=180, check=True):
+    out = tmp_path / name
+    p = subprocess.run([LOADGEN, "--url", url, "--result", str(out)] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=timeout)
+    assert "LeakSanitizer" not in p.stderr, p.stderr[-4000:]
+    assert "runtime error" not in p.stderr, p.stderr[-4000:]
+    if check:
+        assert p.returncode == 0, p.stderr[-4000:]
+    r = json.loads(out.read_text()) if out.exists() else None
+    return r, p
+
+
+def test_injected_ttft_and_time_per_token_are_measured_within_a_millisecond(tmp_path):
+    # The warmup opens the connections: a request on a new connection also pays for the
+    # connection and the first passes through both programs (about 1 ms here), which is real
+    # TTFT for that request but not the latency the server was told to inject.
+    with LLMSim("--ttft-ms", 50, "--itl-ms", 20, "--output-tokens", 16) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--concurrency", 4,
+                       "--warmup-requests", 8, "--requests", 120, "--output-tokens", 16,
+                       tmp_path=tmp_path)
+    assert r["completed"] == 120 and r["failed"] == 0
+    assert r["output_tokens_source"] == "usage"
+    assert r["total_output_tokens"] == 120 * 16
+    for key in ("median_ttft_ms", "p99_ttft_ms"):
+        assert abs(r[key] - 50) < 1, (key, r[key])
+    for key in ("median_tpot_ms", "p99_tpot_ms"):
+        assert abs(r[key] - 20) < 1, (key, r[key])
+    assert abs(r["median_e2el_ms"] - (50 + 15 * 20)) < 2
+    assert abs(r["median_itl_ms"] - 20) < 1
+
+
+def test_an_open_loop_at_2000_requests_per_second_is_delivered_within_one_percent(tmp_path):
+    with LLMSim("--output-tokens", 1) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--rate", 2000,
+                       "--arrival", "constant", "--duration", "3s", "--output-tokens", 1,
+                       tmp_path=tmp_path)
+    assert r["failed"] == 0
+    assert abs(r["completed"] - 6000) <= 60, r["completed"]
+    assert abs(r["achieved_rate"] - 2000) / 2000 < 0.01, r["achieved_rate"]
+    assert r["warnings"] == [], r["warnings"]
+
+
+def test_a_saturated_server_shows_in_latency_from_the_intended_send_not_from_the_actual_one(tmp_path):
+    # The server serves 2 at a time, 100 ms each: about 20 req/s. The client offers 50 req/s but
+    # keeps at most 2 in flight, so requests wait in the client: the latency from their actual
+    # send stays at the service time while the latency from their intended send grows.
+    with LLMSim("--ttft-ms", 10, "--itl-ms", 10, "--output-tokens", 10, "--max-num-seqs", 2) as sim:
+        r, p = loadgen(sim.url, "--workload", "chat", "--stream", "--rate", 50, "--arrival",
+                       "constant", "--concurrency", 2, "--duration", "3s", "--output-tokens", 10,
+                       tmp_path=tmp_path)
+    assert r["p99_e2el_ms"] < 150, r["p99_e2el_ms"]
+    assert r["p99_e2el_intended_ms"] > 1000, r["p99_e2el_intended_ms"]
+    assert r["p99_lag_ms"] > 1000
+    assert r["phases"][0]["max_backlog"] > 10
+    assert any("concurrency cap held them back" in w for w in r["warnings"]), r["warnings"]
+    assert "warning" in p.stderr
+
+
+def test_each_kind_of_bad_answer_is_counted_in_its_class_and_the_run_goes_on(tmp_path):
+    modes = ["ok", "malformed", "reset", "500", "429", "slow", "hang", "nodone"]
+    srv = BadServer(modes, slow_s=0.3)
+    try:
+        r, p = loadgen(srv.url, "--workload", "chat", "--stream", "--concurrency", 8,
+                       "--requests", 80, "--timeout", "1500ms", "--requests-jsonl",
+                       tmp_path / "requests.jsonl", tmp_path=tmp_path)
+    finally:
+        srv.close()
+    assert r["completed"] == 20  # ok and slow
+    assert r["failed"] == 60
+    assert r["errors"] == {"connect": 0, "timeout": 10, "http": 20, "reset": 10,
+                           "malformed": 20, "stream_error": 0, "other": 0}
+    assert r["http_status"] == {"500": 10, "429": 10}
+    assert "not a JSON object" in r["error_examples"]["malformed"] or "[DONE]" in r["error_examples"]["malformed"]
+    lines = [json.loads(l) for l in (tmp_path / "requests.jsonl").read_text().splitlines()]
+    assert len(lines) == 80
+    assert sum(1 for l in lines if l["ok"]) == 20
+    assert {l["error"] for l in lines if not l["ok"]} == {"timeout", "http", "reset", "malformed"}
+    # Every request carried its own x-request-id, the one in the JSONL.
+    ids = [i for i in srv.seen_ids if i]
+    assert len(set(ids)) == len(ids) >= 80
+    assert {l["id"] for l in lines} <= set(ids)
+
+
+def test_a_server_that_refuses_connections_is_a_connect_error(tmp_path):
+    from aifbtest import free_port
+    r, _ = loadgen(f"http://127.0.0.1:{free_port()}", "--workload", "chat", "--model", "m",
+                   "--concurrency", 2, "--requests", 10, tmp_path=tmp_path)
+    assert r["failed"] == 10 and r["errors"]["connect"] == 10
+
+
+def test_max_errors_stops_the_run_with_status_1(tmp_path):
+    srv = BadServer(["500"])
+    try:
+        r, p = loadgen(srv.url, "--workload", "chat", "--stream", "--concurrency", 2,
+                       "--requests", 1000, "--max-errors", 5, tmp_path=tmp_path, check=False)
+    finally:
+        srv.close()
+    assert p.returncode == 1
+    assert r["stopped"] == "max-errors"
+    assert 5 <= r["failed"] < 1000
+
+
+def test_non_streaming_chat_completions_and_embeddings(tmp_path):
+    with LLMSim("--ttft-ms", 5, "--itl-ms", 1, "--output-tokens", 8) as sim:
+        for wl in ("chat", "completions", "embeddings"):
+            r, _ = loadgen(sim.url, "--workload", wl, "--concurrency", 2, "--requests", 20,
+                           "--output-tokens", 8, tmp_path=tmp_path, name=wl + ".json")
+            assert r["completed"] == 20 and r["failed"] == 0, (wl, r["errors"], r["error_examples"])
+            assert r["count_ttft"] == 0  # nothing streamed: no TTFT
+            if wl != "embeddings":
+                assert r["total_output_tokens"] == 160
+                assert r["median_e2el_ms"] >= 5 + 7 * 1
+
+
+def test_streamed_completions_and_the_model_named_by_the_server(tmp_path):
+    with LLMSim("--model", "sim-7b", "--output-tokens", 4) as sim:
+        r, _ = loadgen(sim.url, "--workload", "completions", "--stream", "--concurrency", 2,
+                       "--requests", 10, "--output-tokens", 4, tmp_path=tmp_path)
+    assert r["completed"] == 10
+    assert r["config"]["model"] == "sim-7b"
+    assert "sim-7b" in r["note"]
+
+
+def test_jsonl_and_sharegpt_datasets_send_their_prompts(tmp_path):
+    jsonl = tmp_path / "prompts.jsonl"
+    jsonl.write_text('{"prompt": "one two three"}\n'
+                     '{"messages": [{"role": "user", "content": "four five"}], "max_tokens": 3}\n')
+    share = tmp_path / "share.json"
+    share.write_text(json.dumps([
+        {"conversations": [{"from": "human", "value": "a b c d"}, {"from": "gpt", "value": "x" * 40}]},
+        {"conversations": [{"from": "human", "value": "only one turn"}]},
+    ]))
+    with LLMSim("--output-tokens", 5) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--concurrency", 1,
+                       "--requests", 4, "--dataset", jsonl, "--output-tokens", 2,
+                       tmp_path=tmp_path, name="jsonl.json")
+        # prompts of 3 and 2 words, twice; output 2 (the default) and 3 (the line's), twice
+        assert r["completed"] == 4
+        assert r["total_output_tokens"] == 2 * (2 + 3)
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--concurrency", 1,
+                       "--requests", 3, "--dataset", share, tmp_path=tmp_path, name="share.json")
+        assert r["completed"] == 3
+        assert r["total_output_tokens"] == 3 * 10  # 40 characters of reply: 10 tokens
+
+
+def test_a_bad_dataset_line_is_refused_with_its_line_number(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "fine"}\n{"text": "no prompt"}\n')
+    p = subprocess.run([LOADGEN, "--url", "http://127.0.0.1:1", "--concurrency", "1", "--requests",
+                        "1", "--dataset", str(bad)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "bad.jsonl:2:" in p.stderr and "prompt" in p.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--concurrency", "2", "--requests", "5"], "--url is required"),
+    (["--url", "ftp://x", "--concurrency", "2", "--requests", "5"], "only http:// and https://"),
+    (["--url", "http://x", "--requests", "5"], "give a load"),
+    (["--url", "http://x", "--concurrency", "2"], "give a limit"),
+    (["--url", "http://x", "--rate", "fast", "--requests", "5"], "--rate 'fast': not a number"),
+    (["--url", "http://x", "--concurrency", "0", "--requests", "5"], "--concurrency '0': out of range"),
+    (["--url", "http://x", "--rate", "5", "--arrival", "bursty", "--requests", "5"], "expected constant, poisson or gamma"),
+    (["--url", "http://x", "--rate", "5", "--duration", "ten", "--requests", "5"], "not a duration"),
+    (["--url", "http://x", "--search-rate", "1:10"], "needs at least one --slo"),
+    (["--url", "http://x", "--concurrency", "1", "--requests", "1", "--workload", "embeddings", "--stream"], "--stream applies"),
+])
+def test_bad_options_are_refused_before_anything_is_sent(args, message):
+    p = subprocess.run([LOADGEN] + args, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert message in p.stderr, p.stderr
+
+
+def test_a_sweep_runs_one_measured_phase_per_value(tmp_path):
+    with LLMSim("--ttft-ms", 5, "--itl-ms", 5, "--output-tokens", 4) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--sweep", "concurrency=1,4",
+                       "--requests", 20, "--output-tokens", 4, "--warmup-requests", 4,
+                       tmp_path=tmp_path)
+    names = [(p["name"], p["role"], p["concurrency"]) for p in r["phases"]]
+    assert names == [("warmup", "warmup", 1), ("measure@1", "measure", 1), ("measure@4", "measure", 4)]
+    assert [p["completed"] for p in r["phases"]] == [4, 20, 20]
+    assert r["completed"] == 40  # the measured phases only
+    # four users push four times the throughput of one at these latencies
+    assert r["phases"][2]["request_throughput"] > 2.5 * r["phases"][1]["request_throughput"]
+
+
+def test_the_slo_search_finds_the_highest_rate_the_server_sustains(tmp_path):
+    # 4 sequences at a time, 5 + 7*5 = 40 ms each: about 100 req/s at most.
+    with LLMSim("--ttft-ms", 5, "--itl-ms", 5, "--output-tokens", 8, "--max-num-seqs", 4) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--search-rate", "10:400",
+                       "--search-steps", 4, "--slo", "e2el=120", "--duration", "2s",
+                       "--arrival", "constant", "--output-tokens", 8, tmp_path=tmp_path)
+    s = r["search"]
+    assert [st["rate"] for st in s["steps"]][:2] == [400, 10]
+    assert not s["steps"][0]["ok"] and s["steps"][1]["ok"]
+    assert 40 <= s["max_rate_meeting_slo"] <= 130, s
+    assert r["goodput_fraction"] >= 0.9
+
+
+def test_tasks_of_one_job_merge_into_one_result(tmp_path):
+    with LLMSim("--ttft-ms", 20, "--itl-ms", 5, "--output-tokens", 4) as sim:
+        parts = []
+        for t in range(2):
+            r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--concurrency", 4,
+                           "--requests", 41, "--output-tokens", 4, "--task", f"{t}/2",
+                           tmp_path=tmp_path, name=f"part-{t}.json")
+            parts.append(r)
+    assert [p["completed"] for p in parts] == [21, 20]
+    out = tmp_path / "merged.json"
+    p = subprocess.run([LOADGEN, "merge", "--result", str(out)] + [str(tmp_path / f"part-{t}.json") for t in range(2)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    m = json.loads(out.read_text())
+    assert m["completed"] == 41 and m["merged_from"] == 2 and m["config"]["tasks"] == 2
+    assert m["count_ttft"] == 41
+    assert min(x["median_ttft_ms"] for x in parts) <= m["median_ttft_ms"] <= max(x["p99_ttft_ms"] for x in parts)
+    assert abs(m["median_ttft_ms"] - 20) < 2
+
+
+def test_merge_refuses_a_file_that_is_not_a_result(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text('{"completed": 1}')
+    p = subprocess.run([LOADGEN, "merge", "--result", str(tmp_path / "m.json"), str(bad)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "not an aifb-loadgen result" in p.stderr
+
+
+def test_an_interrupted_run_still_writes_its_result(tmp_path):
+    out = tmp_path / "result.json"
+    with LLMSim("--ttft-ms", 10, "--itl-ms", 10, "--output-tokens", 5) as sim:
+        proc = subprocess.Popen([LOADGEN, "--url", sim.url, "--workload", "chat", "--stream",
+                                 "--concurrency", "2", "--duration", "60s", "--output-tokens", "5", "--result", str(out),
+                                 "--progress", "on"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(6)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    r = json.loads(out.read_text())
+    assert r["stopped"] == "interrupted"
+    assert r["completed"] > 10
+    assert "in flight" in stderr  # the progress line (every 5 s off a terminal)
+    assert "Successful requests" in stdout
