@@ -19,7 +19,17 @@ suites=("$@")
 echo "==> building build-asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
 "$root/scripts/build.sh" "$root/build-asan" -DAIFB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug || exit 1
 
+# The accuracy tests of the load client measure the instrument as it ships: an optimised build of
+# the two agents (sanitizers add their own latency to every event).
+echo "==> building build-agents (aifb-loadgen and aifb-llmsim, optimised)"
+mkdir -p "$root/build-agents"
+if ! { cmake -S "$root" -B "$root/build-agents" -DAIFB_TESTS=OFF -DCMAKE_BUILD_TYPE=Release &&
+       cmake --build "$root/build-agents" -j"$(nproc)" --target aifb-loadgen aifb-llmsim; } \
+       >"$root/build-agents/build.log" 2>&1; then
+  tail -n 30 "$root/build-agents/build.log"; exit 1
+fi
 export AIFB_BIN_DIR=$root/build-asan/bin
+export AIFB_RELEASE_BIN_DIR=$root/build-agents/bin
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

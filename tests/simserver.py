@@ -12,8 +12,8 @@ from aifbtest import BIN
 
 
 class LLMSim:
-    def __init__(self, *args):
-        self.args = [os.path.join(BIN, "aifb-llmsim"), "--listen", "127.0.0.1:0"] + [str(a) for a in args]
+    def __init__(self, *args, bin_dir=BIN):
+        self.args = [os.path.join(bin_dir, "aifb-llmsim"), "--listen", "127.0.0.1:0"] + [str(a) for a in args]
         self.proc = None
         self.url = None
 

@@ -56,6 +56,7 @@ static const opt_def OPTS[] = {
     {"hang-rate", K_RATE, F(hang_rate), 0, 0},
     {"slow-headers-ms", K_MS, F(slow_headers_ms), 0, 0},
     {"slow-headers-rate", K_RATE, F(slow_headers_rate), 0, 0},
+    {"spin-us", K_U64, F(spin_us), 0, 10000},
     {"strict-model", K_FLAG, F(strict_model), 0, 0},
     {"log-level", K_LEVEL, F(log_level), 0, 0},
     {"help", K_FLAG, F(help), 0, 0},
@@ -78,6 +79,7 @@ void llmsim_opts_default(llmsim_opts *o)
     memset(o, 0, sizeof *o);
     strcpy(o->host, "127.0.0.1");
     strcpy(o->port, "8000");
+    o->spin_us = 200;
     strcpy(o->model, "aifb-sim");
     o->output_tokens = 128;
     o->max_output_tokens = 1000000;
@@ -260,6 +262,8 @@ void llmsim_opts_usage(FILE *f)
         "  --itl-dist D                as --ttft-dist (fixed)\n"
         "  --itl-stddev-ms X           as --ttft-stddev-ms (0)\n"
         "  --prefill-ms-per-token X    added to TTFT per prompt token (0)\n"
+        "  --spin-us N                 poll instead of sleeping when a token is due within N us\n"
+        "                              (200; 0: always sleep on the timer)\n"
         "  --seed N                    seed of every draw (1)\n"
         "Generation:\n"
         "  --output-tokens N           tokens when a request gives no max_tokens (128)\n"

@@ -35,6 +35,9 @@ typedef struct llmsim_opts {
     char model[LLMSIM_MODEL_MAX + 1];
     llmsim_delay ttft, itl;
     double prefill_ms_per_token;
+    /* Waking from a sleep costs a few hundred microseconds on an idle (virtual) machine: when the
+     * next token is due within spin_us, the loop polls instead of sleeping on the timer. */
+    uint64_t spin_us;
     uint64_t output_tokens;
     uint64_t max_output_tokens;
     uint64_t tokens_per_chunk;

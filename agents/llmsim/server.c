@@ -310,20 +310,23 @@ static void run_timers(llmsim_server *s, int64_t now)
     }
 }
 
-/* The epoll timeout: 0 when a timer is already due, else -1 with the timerfd armed. */
+/* The epoll timeout: 0 when a timer is due or nearly due (within --spin-us: polling then hits the
+ * due time, where a sleep would wake late), else -1 with the timerfd armed that much early. */
 static int arm_timer(llmsim_server *s)
 {
     heap_node *n = theap_peek(&s->heap);
     if (!n)
         return -1;
-    if (n->key <= sim_now())
+    int64_t spin = (int64_t)s->o->spin_us * 1000;
+    if (n->key - spin <= sim_now())
         return 0;
-    if (s->armed != n->key) {
+    int64_t at = n->key - spin;
+    if (s->armed != at) {
         struct itimerspec its = {
-            .it_value = {.tv_sec = n->key / 1000000000LL, .tv_nsec = n->key % 1000000000LL}};
+            .it_value = {.tv_sec = at / 1000000000LL, .tv_nsec = at % 1000000000LL}};
         if (timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
             return 1; /* cannot happen with a valid time; poll instead of stalling */
-        s->armed = n->key;
+        s->armed = at;
     }
     return -1;
 }
