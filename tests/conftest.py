@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aifbtest import Daemon  # noqa: E402
+from promserver import prometheus  # noqa: E402,F401  (one Prometheus for the whole session)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,7 @@
 per test session on a free loopback port with a temporary storage folder, its remote write
 receiver on (POST /api/v1/write) and nothing to scrape, and stopped at the end.
 
-Use it from a test module with
-
-    from promserver import prometheus  # noqa: F401  (the fixture)
+tests/conftest.py makes the fixture known to every test module (one Prometheus per session):
 
     def test_x(prometheus):
         prometheus.write_url          # http://127.0.0.1:PORT/api/v1/write

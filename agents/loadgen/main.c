@@ -7,7 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loadgen/push.h"
 #include "loadgen/run.h"
+
+/* What the engine's 100 ms tick drives: the progress line and the pushes. */
+typedef struct ticks {
+    bool progress;
+    lg_push *push;
+} ticks;
+
+static void on_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now)
+{
+    ticks *t = ud;
+    if (t->progress)
+        report_progress_tick(NULL, e, p, now);
+    push_tick(t->push, e, p, now);
+}
 
 static int write_outputs(const lg_run *run, const lg_opts *o)
 {
@@ -53,20 +68,24 @@ int main(int argc, char **argv)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     lg_engine *e = NULL;
+    ticks t = {0};
     int rc;
-    if (engine_new(&o, &e, &err)) {
+    if (engine_new(&o, &e, &err) || (o.remote_write && !(t.push = push_new(&o, &err)))) {
         fprintf(stderr, "aifb-loadgen: %s\n", err.msg);
         rc = 2;
     } else {
         lg_run run = {.o = &o};
         plan_phases(&o, &run);
-        report_progress_install(e, &o);
+        t.progress = report_progress_wanted(&o);
+        engine_on_tick(e, on_tick, &t);
         rc = run_execute(&run, e);
         report_progress_end();
+        push_finish(t.push, &run, 5);
         if (write_outputs(&run, &o) && !rc)
             rc = 1;
         run_free(&run);
     }
+    push_free(t.push);
     engine_free(e);
     curl_global_cleanup();
     opts_free(&o);

@@ -17,9 +17,12 @@ typedef struct progress {
 
 static progress prog;
 
-static void on_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now)
+void report_progress_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now)
 {
-    progress *pr = ud;
+    (void)ud;
+    progress *pr = &prog;
+    if (!pr->o)
+        return;
     uint64_t every = pr->tty ? 1000000000ULL : 5000000000ULL;
     if (!p || now - pr->last_ns < every)
         return;
@@ -49,15 +52,15 @@ static void on_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now)
     pr->printed = true;
 }
 
-void report_progress_install(lg_engine *e, const lg_opts *o)
+bool report_progress_wanted(const lg_opts *o)
 {
     bool tty = isatty(STDERR_FILENO);
-    if (o->quiet || o->progress == LG_PROGRESS_OFF || (o->progress == LG_PROGRESS_AUTO && !tty))
-        return;
     memset(&prog, 0, sizeof prog);
+    if (o->quiet || o->progress == LG_PROGRESS_OFF || (o->progress == LG_PROGRESS_AUTO && !tty))
+        return false;
     prog.o = o;
     prog.tty = tty;
-    engine_on_tick(e, on_tick, &prog);
+    return true;
 }
 
 void report_progress_end(void)

@@ -56,8 +56,10 @@ aifb_code result_write(const char *path, const char *text, aifb_err *err);
 
 /* The human summary (stdout). */
 void report_summary(FILE *out, const lg_run *run);
-/* Installs the live progress line on the engine's tick when the options ask for it. */
-void report_progress_install(lg_engine *e, const lg_opts *o);
+/* The live progress line: whether the options ask for it, its tick (engine_tick_fn's shape,
+ * ud unused), and the end of the line. */
+bool report_progress_wanted(const lg_opts *o);
+void report_progress_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now);
 void report_progress_end(void);
 
 /* aifb-loadgen merge --result OUT PART...: one result from the results of several tasks. */

@@ -262,3 +262,25 @@ def test_an_interrupted_run_still_writes_its_result(tmp_path):
     assert r["completed"] > 10
     assert "in flight" in stderr  # the progress line (every 5 s off a terminal)
     assert "Successful requests" in stdout
+
+
+def test_live_histograms_reach_prometheus_labelled_with_run_and_phase(tmp_path, prometheus):
+    run_id = "r-" + os.urandom(6).hex()
+    with LLMSim("--ttft-ms", 20, "--itl-ms", 5, "--output-tokens", 6) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--concurrency", 4,
+                       "--duration", "3s", "--output-tokens", 6, "--remote-write",
+                       prometheus.write_url, "--run-id", run_id, "--push-interval", "1s",
+                       "--label", "recipe=llm-sim", tmp_path=tmp_path)
+    assert r["warnings"] == [], r["warnings"]
+    sel = f'{{run_id="{run_id}",phase="measure",recipe="llm-sim",role="client",task="0"}}'
+    completed = prometheus.query_value(f"max_over_time(aifb_loadgen_requests_completed_total{sel}[5m])")
+    assert completed == r["completed"], (completed, r["completed"])
+    count = prometheus.query_value(f"max_over_time(aifb_loadgen_ttft_seconds_count{sel}[5m])")
+    assert count == r["count_ttft"]
+    # The median TTFT from the pushed buckets is in the bucket of the measured one (20 to 40 ms).
+    q = prometheus.query_value(
+        f"histogram_quantile(0.5, max_over_time(aifb_loadgen_ttft_seconds_bucket{sel}[5m]))")
+    assert 0.02 <= q <= 0.04, q
+    # Several pushes during the run, not one at the end.
+    samples = prometheus.query(f"count_over_time(aifb_loadgen_requests_sent_total{sel}[5m])")
+    assert int(float(samples[0]["value"][1])) >= 3

@@ -11,7 +11,6 @@ import os
 import subprocess
 
 from aifbtest import BIN
-from promserver import prometheus  # noqa: F401  (the fixture)
 
 DRIVER = os.path.join(BIN, "promrw_send")
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
