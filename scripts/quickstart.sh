@@ -5,10 +5,10 @@
 # the default benchmark end to end and prints its summary. aifbd keeps running afterwards so you
 # can go on with the aifb CLI; the script tells how to stop it.
 #
-#   scripts/quickstart.sh [RECIPE] [-p key=value]...     (default recipe: redis)
+#   scripts/quickstart.sh [RECIPE] [-p key=value]...     (default recipe: llm-sim)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-recipe=${1:-redis}
+recipe=${1:-llm-sim}
 shift || true
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -42,6 +42,10 @@ else
 fi
 
 step "Running the '$recipe' benchmark"
+if [[ $recipe == llm-sim ]]; then
+  echo "aifb-llmsim serves chat completions with a 50 ms time to first token and 10 ms per token;"
+  echo "aifb-loadgen streams 200 requests to it, 16 at a time, and measures what a user sees."
+fi
 "$bin/aifb" run start "$recipe" "$@" --wait
 
 cat <<MSG
@@ -49,6 +53,7 @@ cat <<MSG
 Done. aifbd is still running on $AIFB_SERVER. Next:
   $bin/aifb run list            the runs so far
   $bin/aifb recipes list        what else can run
-  $bin/aifb run start postgres-pgbench --wait
+  $bin/aifb run start llm-sim -p rate=30 -p slo=ttft=100,tpot=15 --wait   an open loop, with goodput
+  $bin/aifb run start redis --wait
   kill \$(cat ${state:-/var/lib/aifb}/aifbd.pid)     stop aifbd (and everything it started)
 MSG

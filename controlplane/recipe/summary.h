@@ -24,8 +24,9 @@
  *                          "initial_connection_time_ms" (each when printed);
  *   "aifb-loadgen"         the last stdout line starting with '{' as aifb-loadgen's result
  *                          document (--print-result): completed, failed, duration, throughputs,
- *                          request_goodput, token totals, target/achieved rate, client CPU, and
- *                          mean/median/p90/p99 of ttft, tpot, itl, e2el in ms (those measured);
+ *                          request_goodput (with SLOs), mean/median/p90/p99 of ttft, tpot, itl,
+ *                          e2el in ms (those measured), token totals, target/achieved rate (open
+ *                          loop), p99 lag and latencies from the intended send, client CPU;
  *   "none"                 no metrics, AIFB_OK.
  * *out is malloc'd (metric_array_free). An unknown parser: AIFB_EINVAL; output without any figure:
  * AIFB_ENOTFOUND ("no results found in redis-benchmark output"). */
