@@ -1,11 +1,18 @@
 /* main.c: aifb-loadgen, the load client of aifb. `aifb-loadgen --help` and docs/loadgen.md say
  * what it does; run.h is the map of the code. Exit status: 0 done, 1 stopped by --max-errors or
  * an I/O failure writing the result, 2 bad options, 130 interrupted (the result is written in
- * every case but 2). */
+ * every case but 2).
+ *
+ * In an srun step of several tasks, each task writes its result beside --result as
+ * FILE.part<task>; task 0 waits for the others' parts and merges them into FILE (and prints the
+ * merged document with --print-result), so the job's result is one, as if one client had sent
+ * every request. Slurm starts the tasks together; the parts are the only thing they share. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "loadgen/push.h"
 #include "loadgen/run.h"
@@ -24,7 +31,7 @@ static void on_tick(void *ud, lg_engine *e, const lg_phase *p, uint64_t now)
     push_tick(t->push, e, p, now);
 }
 
-static int write_outputs(const lg_run *run, const lg_opts *o)
+static int write_outputs(const lg_run *run, const lg_opts *o, bool summary)
 {
     char *doc = result_json(run);
     int rc = 0;
@@ -36,7 +43,7 @@ static int write_outputs(const lg_run *run, const lg_opts *o)
             rc = 1;
         }
     }
-    if (!o->quiet)
+    if (summary && !o->quiet)
         report_summary(stdout, run);
     if (o->print_result) {
         /* One line, so a reader of stdout finds the document as the last line starting '{'. */
@@ -47,6 +54,54 @@ static int write_outputs(const lg_run *run, const lg_opts *o)
     }
     fflush(stdout);
     free(doc);
+    return rc;
+}
+
+static char *part_path(const char *final, int task)
+{
+    abuf b = {0};
+    abuf_printf(&b, "%s.part%d", final, task);
+    return abuf_take(&b);
+}
+
+/* Task 0 of an srun step: waits for every task's part (at most wait_s) and merges them. */
+static int merge_parts(const char *final, int ntasks, bool print, double wait_s)
+{
+    char **parts = xcalloc((size_t)ntasks, sizeof *parts);
+    for (int i = 0; i < ntasks; i++)
+        parts[i] = part_path(final, i);
+    fprintf(stderr, "aifb-loadgen: waiting for the results of %d tasks to merge them\n", ntasks);
+    struct timespec tick = {.tv_nsec = 100000000L};
+    for (double waited = 0;; waited += 0.1) {
+        int missing = 0;
+        for (int i = 0; i < ntasks; i++)
+            missing += access(parts[i], R_OK) != 0;
+        if (!missing)
+            break;
+        if (waited >= wait_s) {
+            fprintf(stderr, "aifb-loadgen: %d of %d task results never came; %s holds task 0's\n",
+                    missing, ntasks, parts[0]);
+            for (int i = 0; i < ntasks; i++)
+                free(parts[i]);
+            free(parts);
+            return 1;
+        }
+        nanosleep(&tick, NULL);
+    }
+    char **argv = xcalloc((size_t)ntasks + 5, sizeof *argv);
+    int argc = 0;
+    argv[argc++] = "merge";
+    argv[argc++] = "--result";
+    argv[argc++] = (char *) final;
+    if (print)
+        argv[argc++] = "--print-result";
+    for (int i = 0; i < ntasks; i++)
+        argv[argc++] = parts[i];
+    int rc = merge_main(argc, argv);
+    for (int i = 0; i < ntasks; i++)
+        free(parts[i]);
+    free(parts);
+    free(argv);
     return rc;
 }
 
@@ -66,6 +121,15 @@ int main(int argc, char **argv)
         opts_free(&o);
         return 2;
     }
+    /* Several tasks of one srun step: each writes a part, task 0 merges (above). */
+    char *final = NULL;
+    bool print_merged = false;
+    if (o.task_from_slurm && o.result_path) {
+        final = o.result_path;
+        o.result_path = part_path(final, o.task_id);
+        print_merged = o.print_result && o.task_id == 0;
+        o.print_result = false;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     lg_engine *e = NULL;
     ticks t = {0};
@@ -81,13 +145,20 @@ int main(int argc, char **argv)
         rc = run_execute(&run, e);
         report_progress_end();
         push_finish(t.push, &run, 5);
-        if (write_outputs(&run, &o) && !rc)
+        /* A task's share is no summary of the job: the merged document is. */
+        if (write_outputs(&run, &o, !final) && !rc)
             rc = 1;
         run_free(&run);
     }
     push_free(t.push);
     engine_free(e);
     curl_global_cleanup();
+    if (final && o.task_id == 0 && rc != 2) {
+        int mrc = merge_parts(final, o.ntasks, print_merged, 600);
+        if (mrc && !rc)
+            rc = 1;
+    }
+    free(final);
     opts_free(&o);
     return rc;
 }

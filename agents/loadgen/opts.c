@@ -145,8 +145,7 @@ void opts_usage(FILE *out)
           "slo:      --slo ttft=MS[,tpot=MS,e2el=MS]  (goodput counts requests meeting all)\n"
           "output:   --result FILE  --requests-jsonl FILE  --print-result  --progress auto|on|off\n"
           "          --quiet  --remote-write URL  --label name=value  --push-interval S (5)\n"
-          "          --run-id ID (default $AIFB_RUN_ID)  --task I/N (default from "
-          "SLURM_PROCID/SLURM_NTASKS)\n"
+          "          --run-id ID (default $AIFB_RUN_ID)  --task I/N (default: the srun step's)\n"
           "Durations take a unit: 500ms, 30s, 2m, 1h (plain numbers are seconds).\n"
           "Every option is described in docs/loadgen.md.\n",
           out);
@@ -404,12 +403,14 @@ static void defaults(lg_opts *o)
     const char *run = getenv("AIFB_RUN_ID");
     if (run && *run)
         o->run_id = xstrdup(run);
-    const char *pid = getenv("SLURM_PROCID"), *nt = getenv("SLURM_NTASKS");
+    /* Inside an srun step (not the batch script itself, which has SLURM_NTASKS too). */
+    const char *pid = getenv("SLURM_PROCID"), *nt = getenv("SLURM_STEP_NUM_TASKS");
     int64_t a, b;
     o->ntasks = 1;
     if (pid && nt && parse_i64(pid, &a) && parse_i64(nt, &b) && b >= 1 && a >= 0 && a < b) {
         o->task_id = (int)a;
         o->ntasks = (int)b;
+        o->task_from_slurm = b > 1;
     }
 }
 
@@ -691,6 +692,7 @@ static aifb_code parse_one(int c, const char *v, lg_opts *o, bool *have_conc, bo
             return bad(err, "task", v, "expected I/N with 0 <= I < N");
         o->task_id = a;
         o->ntasks = b;
+        o->task_from_slurm = false;
         return AIFB_OK;
     }
     default:

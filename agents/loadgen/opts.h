@@ -103,6 +103,7 @@ typedef struct lg_opts {
 
     /* Slurm: this task's share when several tasks of one job run together */
     int task_id, ntasks;
+    bool task_from_slurm; /* an srun step: task 0 merges every task's result (run.h) */
 } lg_opts;
 
 /* Parses argv (without the program name's subcommand handling: argv[0] is the program). On

@@ -253,7 +253,11 @@ aifb_code slurm_script_client(const exec_plan *p, const slurm_opts *o, char **sc
         return aifb_err_set(err, AIFB_EINVAL,
                             "plan %s has neither a service nor the endpoint of an existing one",
                             p->id ? p->id : "?");
-    slurm_job job = {.plan = p, .opts = o, .role = "client", .subst_var = "AIFB_ENDPOINT_HOST"};
+    slurm_job job = {.plan = p,
+                     .opts = o,
+                     .role = "client",
+                     .subst_var = "AIFB_ENDPOINT_HOST",
+                     .main_srun = o && o->tasks > 1};
     if (p)
         job.r = &p->client;
     aifb_code rc = slurm_job_prepare(&job, err);

@@ -294,6 +294,8 @@ void slurm_write_cmd(abuf *b, const slurm_job *job, const exec_cmd *c, int timeo
     abuf_puts(b, " exec --");
     if (timeout_s > 0)
         abuf_printf(b, " timeout %d", timeout_s);
+    if (job->main_srun && job->r && c == &job->r->main)
+        abuf_puts(b, " srun --kill-on-bad-exit=1");
     const char *image = job->opts->image;
     if (in_image && image && *image) {
         abuf_puts(b, job->opts->gpus > 0 ? " apptainer exec --nv " : " apptainer exec ");

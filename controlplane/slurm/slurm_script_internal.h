@@ -20,6 +20,10 @@ typedef struct slurm_job {
     char *run_dir; /* <remote_base>/runs/<id>, malloc'd */
     /* Host placeholder substitution for this role: SLURM_HOST_TOKEN becomes "$subst_var". */
     const char *subst_var;
+    /* The client's main command runs as one srun step across the job's tasks (tasks > 1): a
+     * load client spread over nodes, each task taking its share (aifb-loadgen reads its task
+     * number from the step). */
+    bool main_srun;
 } slurm_job;
 
 /* Writes v for an error message: control characters as \n, \r, \t or \xNN, cut after 80

@@ -284,3 +284,29 @@ def test_live_histograms_reach_prometheus_labelled_with_run_and_phase(tmp_path, 
     # Several pushes during the run, not one at the end.
     samples = prometheus.query(f"count_over_time(aifb_loadgen_requests_sent_total{sel}[5m])")
     assert int(float(samples[0]["value"][1])) >= 3
+
+
+def test_the_tasks_of_an_srun_step_write_parts_and_task_0_merges_them(tmp_path):
+    # What srun gives each task of a step: its number and the step's size.
+    result = tmp_path / "result.json"
+    with LLMSim("--ttft-ms", 10, "--itl-ms", 2, "--output-tokens", 4) as sim:
+        procs = []
+        for task in range(3):
+            env = dict(os.environ, SLURM_PROCID=str(task), SLURM_STEP_NUM_TASKS="3")
+            procs.append(subprocess.Popen(
+                [LOADGEN, "--url", sim.url, "--workload", "chat", "--stream", "--rate", "60",
+                 "--arrival", "constant", "--requests", "90", "--output-tokens", "4",
+                 "--result", str(result), "--print-result"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [o[1][-2000:] for o in outs]
+    merged = json.loads(result.read_text())
+    assert merged["completed"] == 90 and merged["merged_from"] == 3
+    assert merged["config"]["tasks"] == 3
+    assert abs(merged["target_rate"] - 60) < 1e-9  # 20 req/s per task, 60 together
+    assert abs(merged["achieved_rate"] - 60) < 1.5
+    parts = [json.loads((tmp_path / f"result.json.part{t}").read_text()) for t in range(3)]
+    assert [p["completed"] for p in parts] == [30, 30, 30]
+    # Only task 0 prints, and its last line is the merged document.
+    assert outs[1][0] == "" and outs[2][0] == ""
+    assert json.loads(outs[0][0].strip().splitlines()[-1])["merged_from"] == 3

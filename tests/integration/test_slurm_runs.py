@@ -12,6 +12,7 @@ reason "controller unreachable since ..." and carry on once it is back.
 The node declares 8 CPUs so the one-minute time-limit run, started first, goes on beside the
 other tests instead of holding the node; it is checked last."""
 
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import time
 
 import pytest
 
-from aifbtest import Daemon
+from aifbtest import BIN, Daemon
 from slurmcluster import (SlurmCluster, active_jobs, check_info_cluster,
                           check_stop_cancels_a_redis_run, job_ids, jobs_with_comment,
                           recipe_folder)
@@ -40,13 +41,15 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def recipes():
-    with recipe_folder("recipes/redis.yaml", "tests/recipes/failing.yaml", "tests/recipes/ticker.yaml") as d:
+    with recipe_folder("recipes/redis.yaml", "recipes/llm-sim.yaml", "tests/recipes/failing.yaml",
+                       "tests/recipes/ticker.yaml") as d:
         yield d
 
 
 def slurm_env(cluster, **extra):
     env = {k: cluster.env[k] for k in ENV_NAMES}
     env["AIFB_EXECUTOR"] = "slurm-ssh"
+    env["AIFB_SLURM_AGENTS_DIR"] = BIN  # aifb-llmsim and aifb-loadgen on the "cluster"
     env.update(extra)
     return env
 
@@ -84,6 +87,21 @@ def test_the_redis_benchmark_succeeds_on_slurm_with_its_summary_stored_and_logs_
     assert '"SET"' in logs and '"GET"' in logs, logs
     service_log = aifbd.cli("run", "logs", run_id, "--stream", "service.out").stdout
     assert "Ready to accept connections" in service_log, service_log
+
+
+def test_a_load_client_of_two_tasks_is_one_srun_step_with_one_merged_result(aifbd):
+    run_id = aifbd.cli("run", "start", "llm-sim", "-p", "client_tasks=2", "-p", "requests=40",
+                       "-p", "concurrency=4", "-p", "ttft_ms=20", "-p", "itl_ms=2",
+                       "-p", "output_tokens=4").stdout.strip()
+    run = aifbd.wait_state(run_id, "RUN_STATE_SUCCEEDED", timeout=120)
+    m = {x["name"]: x["value"] for x in run["summary"]}
+    assert m["completed"] == 40 and m["failed"] == 0, m
+    assert 19 < m["median_ttft_ms"] < 30, m
+    result = json.load(open(os.path.join(run["run_dir"], "client", "result.json")))
+    assert result["merged_from"] == 2 and result["config"]["tasks"] == 2
+    parts = [json.load(open(os.path.join(run["run_dir"], "client", "result.json.part%d" % t)))
+             for t in range(2)]
+    assert sorted(p["completed"] for p in parts) == [20, 20]
 
 
 def test_stopping_a_run_cancels_both_jobs_at_once_and_leaves_no_redis_process(aifbd, cluster):
