@@ -10,6 +10,7 @@ server's mode cycling through a list, so one run of the load client meets every 
   slow       headers only after `slow_s` seconds, then a correct stream
   hang       accepts, reads the request, never answers
   nodone     a stream that ends without data: [DONE]
+  nousage    a correct stream without the usage chunk (as servers that ignore include_usage)
 
 Raw sockets on purpose: an HTTP library would not let a test break the protocol this way.
 """
@@ -129,8 +130,10 @@ class BadServer:
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 c.close()
                 return False
-        c.sendall(_event({"id": "x", "object": "chat.completion.chunk", "choices": [],
-                          "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens, "total_tokens": 3 + self.tokens}}))
+        if mode != "nousage":
+            c.sendall(_event({"id": "x", "object": "chat.completion.chunk", "choices": [],
+                              "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens,
+                                        "total_tokens": 3 + self.tokens}}))
         if mode != "nodone":
             c.sendall(_chunk(b"data: [DONE]\n\n"))
         c.sendall(b"0\r\n\r\n")

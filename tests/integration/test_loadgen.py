@@ -310,3 +310,63 @@ def test_the_tasks_of_an_srun_step_write_parts_and_task_0_merges_them(tmp_path):
     # Only task 0 prints, and its last line is the merged document.
     assert outs[1][0] == "" and outs[2][0] == ""
     assert json.loads(outs[0][0].strip().splitlines()[-1])["merged_from"] == 3
+
+
+def test_the_generic_http_workload_fills_its_body_template_from_the_dataset(tmp_path):
+    with LLMSim() as sim:
+        r, _ = loadgen(sim.url + "/v1/embeddings", "--workload", "http", "--method", "POST",
+                       "--body", '{"model": "m", "input": "{{prompt}} #{{n}} {{id}}"}',
+                       "--concurrency", 2, "--requests", 12, "--input-tokens", 5,
+                       tmp_path=tmp_path)
+    assert r["completed"] == 12 and r["failed"] == 0, r["error_examples"]
+    assert r["count_ttft"] == 0 and r["count_e2el"] == 12
+
+
+def test_the_qdrant_workload_posts_vector_searches_to_the_collection(tmp_path):
+    import http.server
+    import threading
+
+    seen = []
+
+    class Qdrant(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.path, len(body["vector"]), body["limit"], self.headers["x-request-id"]))
+            out = json.dumps({"result": [{"id": 1, "score": 0.9}], "status": "ok", "time": 0.001}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Qdrant)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        r, _ = loadgen(f"http://127.0.0.1:{srv.server_address[1]}", "--workload", "qdrant",
+                       "--collection", "docs", "--vector-dim", 16, "--concurrency", 2,
+                       "--requests", 10, tmp_path=tmp_path)
+    finally:
+        srv.shutdown()
+    assert r["completed"] == 10 and r["failed"] == 0, r["error_examples"]
+    assert {s[0] for s in seen} == {"/collections/docs/points/search"}
+    assert {s[1] for s in seen} == {16} and {s[2] for s in seen} == {10}
+    assert len({s[3] for s in seen}) == 10
+
+
+def test_without_usage_from_the_server_output_tokens_are_counted_from_chunks_and_it_says_so(tmp_path):
+    srv = BadServer(["nousage"], tokens=5)
+    try:
+        r, p = loadgen(srv.url, "--workload", "chat", "--stream", "--concurrency", 2,
+                       "--requests", 6, tmp_path=tmp_path)
+    finally:
+        srv.close()
+    assert r["completed"] == 6
+    assert r["output_tokens_source"] == "chunks"
+    assert r["total_output_tokens"] == 30
+    assert any("no usage" in w for w in r["warnings"]), r["warnings"]
+    assert "counted from chunks" in p.stdout
