@@ -26,16 +26,6 @@
 #define DEFAULT_BACKOFF_MAX     5000
 #define DEFAULT_MAX_RETRIES     10
 
-static void wipe_free(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = '\0';
-    free(s);
-}
-
 /* Called with the lock held. */
 static void set_error(promrw_sender *s, const char *why)
 {
@@ -255,9 +245,9 @@ static void sender_destroy(promrw_sender *s)
     pthread_cond_destroy(&s->cond);
     free(s->url);
     free(s->shown);
-    wipe_free(s->basic_user);
-    wipe_free(s->basic_password);
-    wipe_free(s->bearer_header);
+    aifb_secret_free(s->basic_user);
+    aifb_secret_free(s->basic_password);
+    aifb_secret_free(s->bearer_header);
     free(s);
 }
 

@@ -374,7 +374,7 @@ void api_put_completion(abuf *out, sim_kind kind, const char *id, int64_t create
     abuf_puts(out,
               chat ? "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
                    : "\"choices\":[{\"index\":0,\"text\":\"");
-    obuf_reserve(out, (size_t)ntok * SSE_TOKEN_LEN);
+    abuf_reserve(out, (size_t)ntok * SSE_TOKEN_LEN);
     for (uint64_t i = 0; i < ntok; i++)
         memcpy(out->p + out->len + i * SSE_TOKEN_LEN, SSE_TOKEN, SSE_TOKEN_LEN);
     out->len += (size_t)ntok * SSE_TOKEN_LEN;

@@ -24,17 +24,6 @@ static const char TEXT_MID[] = "[{\"index\":0,\"text\":\"";
 static const char TEXT_TAIL[] = "\",\"logprobs\":null,\"finish_reason\":null}]}\n\n";
 static const char TEXT_TAIL_LAST[] = "\",\"logprobs\":null,\"finish_reason\":\"length\"}]}\n\n";
 
-void obuf_reserve(abuf *out, size_t n)
-{
-    if (out->len + n + 1 <= out->cap)
-        return;
-    size_t cap = out->cap ? out->cap : 4096;
-    while (cap < out->len + n + 1)
-        cap *= 2;
-    out->p = xrealloc(out->p, cap);
-    out->cap = cap;
-}
-
 void sse_stream_init(sse_stream *s, sim_kind kind, bool chunked, const char *id, int64_t created,
                      const char *model_json)
 {
@@ -74,7 +63,7 @@ static void put_event(abuf *out, const sse_stream *s, const char *mid, size_t mi
                       uint64_t ntok, const char *tail, size_t tail_len)
 {
     size_t body = s->head_len + mid_len + (size_t)ntok * SSE_TOKEN_LEN + tail_len;
-    obuf_reserve(out, body + 24);
+    abuf_reserve(out, body + 24);
     char *w = out->p + out->len;
     if (s->chunked)
         w = chunk_start(w, body);

@@ -39,7 +39,4 @@ void sse_put_malformed(abuf *out, const sse_stream *s);
 /* `data: [DONE]` and, when chunked, the last (empty) chunk that ends the body. */
 void sse_put_done(abuf *out, const sse_stream *s);
 
-/* Room for n more bytes at out->p + out->len (out->len is not changed). */
-void obuf_reserve(abuf *out, size_t n);
-
 #endif

@@ -91,7 +91,7 @@ char *xstrdup(const char *s)
     return d;
 }
 
-static void abuf_reserve(abuf *b, size_t extra)
+void abuf_reserve(abuf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
         return;
@@ -273,4 +273,14 @@ bool aifb_secret_equal(const char *a, const char *b)
     for (size_t i = 0; i < la; i++)
         diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
     return diff == 0 && la == lb;
+}
+
+void aifb_secret_free(char *s)
+{
+    if (!s)
+        return;
+    volatile char *p = s;
+    while (*p)
+        *p++ = '\0';
+    free(s);
 }

@@ -29,6 +29,8 @@ typedef struct abuf {
     size_t len, cap;
 } abuf;
 
+/* Makes room for extra more bytes (and the NUL) without changing the contents. */
+void abuf_reserve(abuf *b, size_t extra);
 void abuf_append(abuf *b, const void *data, size_t n);
 void abuf_puts(abuf *b, const char *s);
 void abuf_putc(abuf *b, char c);
@@ -52,6 +54,9 @@ char *xstrdup(const char *s);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+
+/* Overwrites a secret string with zeros, then frees it; NULL is fine. */
+void aifb_secret_free(char *s);
 
 /* Constant-time comparison of two NUL-terminated secrets. */
 bool aifb_secret_equal(const char *a, const char *b);

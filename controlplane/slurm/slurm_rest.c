@@ -31,16 +31,6 @@ static void rest_curl_init(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void wipe_free(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = '\0';
-    free(s);
-}
-
 /* ---- configuration -------------------------------------------------------------------------- */
 
 static aifb_code rest_parse_url(slurm_rest *r, const char *url, aifb_err *err)
@@ -154,7 +144,7 @@ void slurm_rest_free(slurm_rest *r)
         return;
     while (r->nidle > 0)
         curl_easy_cleanup(r->idle[--r->nidle]);
-    wipe_free(r->token);
+    aifb_secret_free(r->token);
     slurm_jwt_key_free(r->key, r->keylen);
     free(r->url);
     free(r->base);
@@ -195,7 +185,7 @@ static aifb_code rest_current_token(slurm_rest *r, aifb_err *err)
         slurm_jwt_mint(r->key, r->keylen, r->user, now, now + r->lifetime_s, &fresh, err);
     if (rc)
         return rc;
-    wipe_free(r->token);
+    aifb_secret_free(r->token);
     r->token = fresh;
     r->renew_at = now + (int64_t)r->lifetime_s * 4 / 5;
     return AIFB_OK;
