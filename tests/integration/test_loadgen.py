@@ -370,3 +370,17 @@ def test_without_usage_from_the_server_output_tokens_are_counted_from_chunks_and
     assert r["total_output_tokens"] == 30
     assert any("no usage" in w for w in r["warnings"]), r["warnings"]
     assert "counted from chunks" in p.stdout
+
+
+def test_warmup_and_cooldown_carry_the_load_but_only_the_measured_phase_counts(tmp_path):
+    with LLMSim("--ttft-ms", 5, "--itl-ms", 1, "--output-tokens", 3) as sim:
+        r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--rate", 40, "--arrival",
+                       "constant", "--warmup", "1s", "--duration", "2s", "--cooldown", "1s",
+                       "--ramp", "1s", "--output-tokens", 3, tmp_path=tmp_path)
+    roles = [(p["name"], p["role"]) for p in r["phases"]]
+    assert roles == [("warmup", "warmup"), ("measure", "measure"), ("cooldown", "cooldown")]
+    warm, measure, cool = r["phases"]
+    # The ramp (0 -> 40 req/s over the 1 s warmup) sends about half of a steady second.
+    assert 15 <= warm["completed"] <= 25, warm["completed"]
+    assert 78 <= measure["completed"] <= 82 and 38 <= cool["completed"] <= 42
+    assert r["completed"] == measure["completed"]
