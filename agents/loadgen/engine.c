@@ -180,12 +180,14 @@ static void closed_users(lg_engine *e, uint64_t now)
 {
     lg_phase *p = e->cur;
     if (p->ramp_s <= 0) {
-        e->users = p->concurrency;
+        e->users = p->concurrency < e->fd_cap ? p->concurrency : e->fd_cap;
         return;
     }
     double frac = (double)(now - p->t_start) / (p->ramp_s * 1e9);
     int u = (int)(p->concurrency * (frac < 1 ? frac : 1) + 0.999999);
     e->users = u < 1 ? 1 : u > p->concurrency ? p->concurrency : u;
+    if (e->users > e->fd_cap)
+        e->users = e->fd_cap;
 }
 
 static void closed_refill(lg_engine *e)
@@ -204,6 +206,15 @@ static void closed_refill(lg_engine *e)
 }
 
 /* ---- open loop ------------------------------------------------------------------------------- */
+
+/* Requests the open loop may have in flight: the phase's cap, else as many as the client has
+ * file descriptors for (each request may need its own connection). */
+static int open_cap(const lg_engine *e, const lg_phase *p)
+{
+    if (p->concurrency && p->concurrency < e->fd_cap)
+        return p->concurrency;
+    return e->fd_cap;
+}
 
 static void backlog_push(lg_engine *e, uint64_t t)
 {
@@ -226,7 +237,7 @@ static void open_release_backlog(lg_engine *e)
 {
     lg_phase *p = e->cur;
     bool sent = false;
-    while (e->bl_len && (!p->concurrency || e->inflight < p->concurrency)) {
+    while (e->bl_len && e->inflight < open_cap(e, p)) {
         uint64_t t = e->backlog[e->bl_head];
         e->bl_head = (e->bl_head + 1) % e->bl_cap;
         e->bl_len--;
@@ -259,7 +270,7 @@ static void open_pace(lg_engine *e)
     bool sent = false;
     while (open_more(e) && e->next_due <= now) {
         p->scheduled++;
-        if (p->concurrency && e->inflight >= p->concurrency) {
+        if (e->inflight >= open_cap(e, p)) {
             backlog_push(e, e->next_due);
         } else {
             send_one(e, p, e->next_due);

@@ -53,6 +53,7 @@ struct lg_engine {
     lg_req *active; /* in flight */
     lg_req *all;    /* every request ever made (freed at the end) */
     int inflight;
+    int fd_cap; /* the most requests in flight the open files limit allows */
     uint64_t next_n;
 
     lg_phase *cur;     /* the phase being run */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -121,10 +122,33 @@ static aifb_code setup_fds(lg_engine *e, aifb_err *err)
     return AIFB_OK;
 }
 
+/* Each request in flight may hold a connection: the open files limit is raised to its hard limit
+ * (as load tools ask their users to do with ulimit -n), and the open loop keeps that many in
+ * flight at most, holding the rest back (which shows as lag) rather than failing them. */
+static int raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return 1000;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t usable = rl.rlim_cur > 1000000 ? 1000000 : rl.rlim_cur;
+    return usable > 128 ? (int)(usable - 64) : 64;
+}
+
 aifb_code engine_new(const lg_opts *o, lg_engine **out, aifb_err *err)
 {
     lg_engine *e = xcalloc(1, sizeof *e);
     e->o = o;
+    e->fd_cap = raise_fd_limit();
+    if (o->concurrency > e->fd_cap)
+        fprintf(stderr,
+                "aifb-loadgen: warning: --concurrency %d is more than the open files limit "
+                "allows: at most %d requests will be in flight (raise ulimit -n)\n",
+                o->concurrency, e->fd_cap);
     e->epfd = e->tfd_pace = e->tfd_curl = e->tfd_tick = e->sigfd = -1;
     *out = e;
     aifb_code rc = dataset_open(&e->ds, o, err);
@@ -156,7 +180,7 @@ aifb_code engine_new(const lg_opts *o, lg_engine **out, aifb_err *err)
     curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer_cb);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-    long conns = o->concurrency > 0 ? o->concurrency + 16 : 4096;
+    long conns = o->concurrency > 0 && o->concurrency < e->fd_cap ? o->concurrency + 16 : e->fd_cap;
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conns);
     pick_model(e);
     return AIFB_OK;

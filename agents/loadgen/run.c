@@ -49,8 +49,9 @@ static void check_delivery(lg_run *run, const lg_phase *p)
     if (p99_lag_ms > 10)
         run_warn(run, "phase %s: requests left up to %.1f ms after their intended time (p99 lag)%s",
                  p->name, p99_lag_ms,
-                 p->backlog_max ? ": the concurrency cap held them back"
-                                : ": the client could not keep up");
+                 !p->backlog_max  ? ": the client could not keep up"
+                 : p->concurrency ? ": the concurrency cap held them back"
+                                  : ": the open files limit held them back (raise ulimit -n)");
 }
 
 static bool step_ok(const lg_run *run, const lg_stats *s, double *frac)
