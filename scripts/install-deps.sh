@@ -3,6 +3,7 @@
 #
 #   scripts/install-deps.sh          what building and running aifb needs
 #   scripts/install-deps.sh --test   also what the test suite needs (servers, python gRPC, clang)
+#   scripts/install-deps.sh --bench  also the peers of bench/loadgen.sh (wrk, nginx, aiohttp)
 #
 # It only calls apt-get when a package is missing, so a second run costs nothing.
 set -euo pipefail
@@ -21,11 +22,19 @@ test_pkgs=(
   openssh-server openssh-client curl
   prometheus
 )
+# bench/loadgen.sh measures aifb-loadgen beside wrk (against a local nginx) and a Python aiohttp
+# client; taskset (util-linux) pins each side to its own core.
+bench_pkgs=(
+  wrk nginx-light python3 python3-aiohttp util-linux procps
+)
 
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+  --test) want+=("${test_pkgs[@]}") ;;
+  --bench) want+=("${bench_pkgs[@]}") ;;
+  "") ;;
+  *) echo "install-deps: unknown option '$1' (expected --test or --bench)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
