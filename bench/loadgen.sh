@@ -19,7 +19,7 @@
 # from the server it measures. Server CPU (/proc/PID/stat) and the rest of the machine's
 # (/proc/stat) are read over every load and shown beside the client's. Everything started here is
 # stopped at the end; temporary files live in one mktemp folder. Exits 0 when every measurement
-# ran, whatever the verdicts; non-zero when something could not run. About 1.5 minutes.
+# ran, whatever the verdicts; non-zero when something could not run. About a minute.
 #
 # Environment: BENCH_BUILD_DIR (build-release/), BENCH_HTTP_SECONDS (10 per client, in two halves),
 # BENCH_STREAM_REQUESTS (20000, aifb-loadgen), BENCH_PEER_REQUESTS (3000, the Python peer), BENCH_PACE_RATES
@@ -310,7 +310,7 @@ for r in $pace_rates; do
   if [ "$r" -le 10000 ]; then lag_t="< 0.2" lag_v=$(verdict "$lag" '<' 0.2); else lag_t="-" lag_v="-"; fi
   row "pace $r/s: achieved / target rate" "$ach" "1 +- 1%" "$(within "$ach" 0.01)" "-" "-"
   row "pace $r/s: p99 / p50 lag (ms)" "$lag/$(printf '%.3f' "$(val "$p" median_lag_ms)")" "$lag_t" "$lag_v" "-" "-"
-  row "pace $r/s: CPU client/llmsim (cores)" "$(cpu_split "pace_$r" | cut -d/ -f1,2)" "-" "-" "-" "-"
+  row "pace $r/s: CPU client/llmsim/others (cores)" "$(cpu_split "pace_$r")" "-" "-" "-" "-"
   backlog=$(val "$p" phase.max_backlog)
   [ "$backlog" = 0 ] || [ "$backlog" = None ] ||
     note "pace $r/s: up to $backlog requests waited in the client for one of the 64 connections (max_backlog)"
