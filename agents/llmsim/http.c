@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -159,6 +160,19 @@ static http_status parse_length(const char *v, size_t n, http_request *r, head_s
     return HTTP_DONE;
 }
 
+/* Only ids that are safe to write into a log line unquoted are kept. */
+static void keep_request_id(http_request *r, const char *v, size_t n)
+{
+    r->request_id[0] = '\0';
+    if (n == 0 || n >= sizeof r->request_id)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)v[i]) && !strchr("._:-", v[i]))
+            return;
+    memcpy(r->request_id, v, n);
+    r->request_id[n] = '\0';
+}
+
 static http_status parse_header(const char *l, size_t n, http_request *r, head_state *hs,
                                 http_error *err)
 {
@@ -183,6 +197,10 @@ static http_status parse_header(const char *l, size_t n, http_request *r, head_s
             return fail(err, 400, "control character in header '%.*s'", (int)nl, l);
     if (nl == 14 && !strncasecmp(l, "content-length", nl))
         return parse_length(v, vl, r, hs, err);
+    if (nl == 12 && !strncasecmp(l, "x-request-id", nl)) {
+        keep_request_id(r, v, vl);
+        return HTTP_DONE;
+    }
     if (nl == 17 && !strncasecmp(l, "transfer-encoding", nl))
         hs->chunked = true;
     else if (nl == 10 && !strncasecmp(l, "connection", nl)) {

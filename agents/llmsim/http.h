@@ -25,6 +25,9 @@ typedef struct http_request {
     bool expect_continue;
     size_t content_length;
     size_t head_len; /* bytes before the body (leading blank lines included) */
+    /* x-request-id, kept for --request-log: [A-Za-z0-9._:-] only, at most 63 bytes; "" when
+     * absent or holding anything else. */
+    char request_id[64];
 } http_request;
 
 typedef struct http_parser {

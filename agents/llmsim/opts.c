@@ -13,6 +13,7 @@
 typedef enum opt_kind {
     K_LISTEN,
     K_MODEL,
+    K_PATH,  /* a file path */
     K_MS,    /* milliseconds, >= 0 */
     K_RATE,  /* probability in [0, 1] */
     K_U64,   /* integer in [min, max] */
@@ -57,6 +58,7 @@ static const opt_def OPTS[] = {
     {"slow-headers-ms", K_MS, F(slow_headers_ms), 0, 0},
     {"slow-headers-rate", K_RATE, F(slow_headers_rate), 0, 0},
     {"spin-us", K_U64, F(spin_us), 0, 10000},
+    {"request-log", K_PATH, F(request_log), 0, 0},
     {"strict-model", K_FLAG, F(strict_model), 0, 0},
     {"log-level", K_LEVEL, F(log_level), 0, 0},
     {"help", K_FLAG, F(help), 0, 0},
@@ -171,6 +173,12 @@ static aifb_code set_value(llmsim_opts *o, const opt_def *d, const char *v, aifb
                                 LLMSIM_MODEL_MAX);
         strcpy(o->model, v);
         return AIFB_OK;
+    case K_PATH:
+        if (!*v || strlen(v) >= sizeof o->request_log)
+            return aifb_err_set(err, AIFB_EINVAL, "--%s: '%.64s' must be 1 to %zu bytes", d->name,
+                                v, sizeof o->request_log - 1);
+        strcpy((char *)field, v);
+        return AIFB_OK;
     case K_MS:
         return set_double(field, d, v, MAX_MS, "is not a number of milliseconds from 0 to 86400000",
                           err);
@@ -262,6 +270,8 @@ void llmsim_opts_usage(FILE *f)
         "  --itl-dist D                as --ttft-dist (fixed)\n"
         "  --itl-stddev-ms X           as --ttft-stddev-ms (0)\n"
         "  --prefill-ms-per-token X    added to TTFT per prompt token (0)\n"
+        "  --request-log FILE          one JSON line per answered request: the client's\n"
+        "                              x-request-id, tokens, ttft_ms and e2e_ms as served\n"
         "  --spin-us N                 poll instead of sleeping when a token is due within N us\n"
         "                              (200; 0: always sleep on the timer)\n"
         "  --seed N                    seed of every draw (1)\n"

@@ -38,6 +38,7 @@ typedef struct llmsim_opts {
     /* Waking from a sleep costs a few hundred microseconds on an idle (virtual) machine: when the
      * next token is due within spin_us, the loop polls instead of sleeping on the timer. */
     uint64_t spin_us;
+    char request_log[4096]; /* --request-log FILE, or "" */
     uint64_t output_tokens;
     uint64_t max_output_tokens;
     uint64_t tokens_per_chunk;

@@ -17,9 +17,10 @@
 #include "llmsim/sim.h"
 
 #include <inttypes.h>
-#include <stdint.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Due times saturate here (146 years of CLOCK_MONOTONIC): absurd but accepted options (a day
@@ -170,6 +171,8 @@ void gen_start(conn *c, const sim_request *q, const sim_faults *f, int64_t now)
     g->do_malformed = f->malformed;
     g->reset_at = g->malformed_at = (g->ntok + 1) / 2;
     g->arrival = g->last_emit = now;
+    g->first_emit = 0;
+    memcpy(g->req_id, c->hp.req.request_id, sizeof g->req_id);
     uint64_t seq = ++s->req_seq;
     rng_seed(&g->r, o->seed ^ (seq * 0x9e3779b97f4a7c15ULL));
     snprintf(g->id, sizeof g->id, "%s-%016" PRIx64, q->kind == SIM_CHAT ? "chatcmpl" : "cmpl",
@@ -196,9 +199,22 @@ void gen_hold_reply(conn *c, int64_t now)
 
 /* ---- the end of a request ------------------------------------------------------------------- */
 
+/* --request-log: one JSON line per answered generation, what the simulator actually did. */
+static void log_request(llmsim_server *s, const gen *g, int64_t now)
+{
+    int64_t first = g->first_emit ? g->first_emit : now;
+    fprintf(s->request_log,
+            "{\"id\":\"%s\",\"stream\":%s,\"tokens\":%" PRIu64 ",\"ttft_ms\":%.3f,"
+            "\"e2e_ms\":%.3f}\n",
+            g->req_id, g->stream ? "true" : "false", g->ntok, (double)(first - g->arrival) / 1e6,
+            (double)(now - g->arrival) / 1e6);
+}
+
 static void done(gen *g, int64_t now)
 {
     llmsim_server *s = g->c->srv;
+    if (s->request_log)
+        log_request(s, g, now);
     metrics_observe(&s->m.e2e, ns_to_s(now - g->arrival));
     s->m.success++;
     s->running--;
@@ -273,6 +289,7 @@ static void emit_chunk(gen *g, int64_t now)
     bool first = g->sent == 0, last = n == left;
     sse_put_tokens(&g->c->out, &g->sse, n, first, last);
     if (first) {
+        g->first_emit = now;
         metrics_observe(&s->m.ttft, ns_to_s(now - g->arrival));
         s->m.prompt_tokens += g->prompt_tokens;
     } else {

@@ -467,6 +467,15 @@ llmsim_server *llmsim_server_new(const llmsim_opts *o, aifb_err *err)
         llmsim_server_free(s);
         return NULL;
     }
+    if (o->request_log[0]) {
+        s->request_log = fopen(o->request_log, "w");
+        if (!s->request_log) {
+            aifb_err_set(err, AIFB_EINVAL, "--request-log %s: %s", o->request_log, strerror(errno));
+            llmsim_server_free(s);
+            return NULL;
+        }
+        setvbuf(s->request_log, NULL, _IOLBF, 0); /* whole lines, readable while it runs */
+    }
     return s;
 }
 
@@ -489,5 +498,7 @@ void llmsim_server_free(llmsim_server *s)
     for (int i = 0; i < 4; i++)
         if (fds[i] >= 0)
             close(fds[i]);
+    if (s->request_log)
+        fclose(s->request_log);
     free(s);
 }

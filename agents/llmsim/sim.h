@@ -14,6 +14,7 @@
 #ifndef AIFB_LLMSIM_SIM_H
 #define AIFB_LLMSIM_SIM_H
 
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -64,8 +65,10 @@ typedef struct gen {
     int64_t next_due;  /* streaming: the next chunk (due when its last token is) */
     int64_t done_due;  /* not streaming: the last token */
     int64_t last_emit;
-    rng r;          /* this request's own draws: the same request number gets the same delays */
-    rng itl_replay; /* not streaming: r before the ITL draws, to record them at the end */
+    int64_t first_emit; /* when the first token was written (--request-log) */
+    char req_id[64];    /* the client's x-request-id, or "" */
+    rng r;              /* this request's own draws: the same request number gets the same delays */
+    rng itl_replay;     /* not streaming: r before the ITL draws, to record them at the end */
     sse_stream sse;
     char id[48];
     int64_t created;
@@ -108,6 +111,7 @@ struct llmsim_server {
     int64_t started_s;
     bool stop, stopping, accept_paused;
     char address[300];
+    FILE *request_log; /* --request-log, line-buffered; NULL without it */
 };
 
 /* server.c */

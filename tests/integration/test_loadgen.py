@@ -33,23 +33,44 @@ def loadgen(url, *args, tmp_path, name="result.json", timeout=180, check=True, b
     return r, p
 
 
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
 def test_injected_ttft_and_time_per_token_are_measured_within_a_millisecond(tmp_path):
     # The warmup opens the connections: a request on a new connection also pays for the
     # connection and the first passes through both programs (about 1 ms here), which is real
     # TTFT for that request but not the latency the server was told to inject.
-    with LLMSim("--ttft-ms", 50, "--itl-ms", 20, "--output-tokens", 16, bin_dir=RELEASE_BIN) as sim:
+    # aifb-llmsim logs what it actually did for each request (its x-request-id, the time from the
+    # request's arrival to its first token): a shared virtual machine sometimes stalls the server
+    # for a few milliseconds, and then the injected latency was not what was served. The client
+    # is judged on what was served, request by request; the simulator on what it was told.
+    log = tmp_path / "served.jsonl"
+    with LLMSim("--ttft-ms", 50, "--itl-ms", 20, "--output-tokens", 16, "--request-log", log,
+                bin_dir=RELEASE_BIN) as sim:
         r, _ = loadgen(sim.url, "--workload", "chat", "--stream", "--concurrency", 4,
                        "--warmup-requests", 8, "--requests", 160, "--output-tokens", 16,
+                       "--requests-jsonl", tmp_path / "requests.jsonl",
                        tmp_path=tmp_path, bin_dir=RELEASE_BIN)
     assert r["completed"] == 160 and r["failed"] == 0
     assert r["output_tokens_source"] == "usage"
     assert r["total_output_tokens"] == 160 * 16
-    for key in ("median_ttft_ms", "p99_ttft_ms"):
-        assert abs(r[key] - 50) < 1, (key, r[key])
-    for key in ("median_tpot_ms", "p99_tpot_ms"):
+    served = {d["id"]: d for d in map(json.loads, log.read_text().splitlines())}
+    measured = [d for d in map(json.loads, (tmp_path / "requests.jsonl").read_text().splitlines())
+                if d["phase"] == "measure"]
+    assert len(measured) == 160 and all(d["id"] in served for d in measured)
+    error = [d["ttft_ms"] - served[d["id"]]["ttft_ms"] for d in measured]
+    # What the client measured, request by request, is what was served within 1 ms (the rest is
+    # the loopback round trip and two wake-ups).
+    assert 0 <= pct(error, 0.5) < 1 and pct(error, 0.99) < 1, (pct(error, 0.5), pct(error, 0.99))
+    served_ttft = [served[d["id"]]["ttft_ms"] for d in measured]
+    assert abs(pct(served_ttft, 0.5) - 50) < 1  # the simulator keeps its word
+    assert abs(r["median_ttft_ms"] - 50) < 1, r["median_ttft_ms"]
+    assert abs(r["p99_ttft_ms"] - pct(served_ttft, 0.99)) < 1, (r["p99_ttft_ms"], pct(served_ttft, 0.99))
+    for key in ("median_tpot_ms", "p99_tpot_ms", "median_itl_ms"):
         assert abs(r[key] - 20) < 1, (key, r[key])
     assert abs(r["median_e2el_ms"] - (50 + 15 * 20)) < 2
-    assert abs(r["median_itl_ms"] - 20) < 1
 
 
 def test_an_open_loop_at_2000_requests_per_second_is_delivered_within_one_percent(tmp_path):
