@@ -79,18 +79,25 @@ int on_socket_cb(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
     return 0;
 }
 
+/* libcurl moves its deadline on nearly every call; the timerfd is only set again when the new
+ * deadline is earlier than the one armed (or none is). Waking for an old, later-moved deadline is
+ * harmless: libcurl then finds nothing due and gives its next one. This saves two system calls
+ * per request. */
 int on_timer_cb(CURLM *m, long timeout_ms, void *ud)
 {
     (void)m;
     lg_engine *e = ud;
-    struct itimerspec its = {0};
+    if (timeout_ms < 0)
+        return 0; /* "no timeout": a stale wake-up at the armed time costs less than a disarm */
     if (timeout_ms == 0) {
         e->curl_timeout_now = true;
-    } else if (timeout_ms > 0) {
-        its.it_value.tv_sec = timeout_ms / 1000;
-        its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
+        return 0;
     }
-    timerfd_settime(e->tfd_curl, 0, &its, NULL);
+    uint64_t now = engine_now_ns(), at = now + (uint64_t)timeout_ms * 1000000ULL;
+    if (e->curl_armed && e->curl_armed > now && e->curl_armed <= at)
+        return 0;
+    e->curl_armed = at;
+    arm_abs(e->tfd_curl, at);
     return 0;
 }
 
@@ -339,6 +346,7 @@ static void loop_once(lg_engine *e)
             break;
         case TAG_CURL:
             drain_fd(e->tfd_curl);
+            e->curl_armed = 0;
             kick(e);
             break;
         case TAG_TICK:

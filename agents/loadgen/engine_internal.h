@@ -18,8 +18,9 @@ typedef struct lg_req {
     lg_engine *e;
     CURL *h;
     struct curl_slist *hdrs;
-    abuf body; /* the request body */
-    abuf resp; /* non-streaming bodies, and the start of error bodies */
+    struct curl_slist *id_hdr; /* the x-request-id node of hdrs, rewritten per request */
+    abuf body;                 /* the request body */
+    abuf resp;                 /* non-streaming bodies, and the start of error bodies */
     sse_parser sse;
     char id[64];
     uint64_t n;
@@ -41,11 +42,13 @@ struct lg_engine {
     CURLM *multi;
     int epfd, tfd_pace, tfd_curl, tfd_tick, sigfd;
     bool curl_timeout_now;
+    uint64_t curl_armed; /* the deadline tfd_curl is set to, ns; 0: none */
     char *url;
     char *model;
     char *note;
     char *auth_header; /* "Authorization: Bearer ..." or NULL; never printed */
     char id_prefix[24];
+    bool needs_prompt; /* the workload sends dataset items */
     json_tokener *tok;
     lg_dataset ds;
     rng r;

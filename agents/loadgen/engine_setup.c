@@ -173,6 +173,8 @@ aifb_code engine_new(const lg_opts *o, lg_engine **out, aifb_err *err)
         rnd = (uint32_t)getpid();
     snprintf(e->id_prefix, sizeof e->id_prefix, "lg%08x-%d", rnd, o->task_id);
     rng_seed(&e->r, o->seed ^ 0x5eedULL);
+    e->needs_prompt = o->workload != LG_WL_QDRANT &&
+                      (o->workload != LG_WL_HTTP || (o->body && strstr(o->body, "{{prompt}}")));
     e->tok = json_tokener_new();
     e->url = workload_url(o);
     e->multi = curl_multi_init();

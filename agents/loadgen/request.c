@@ -101,6 +101,28 @@ static void set_handle_options(lg_engine *e, lg_req *r)
     }
 }
 
+/* The headers are built once per pooled request; only the id changes, written in place (ids have
+ * a fixed width), which saves a handful of allocations per request. */
+#define ID_HEADER "x-request-id: "
+
+static void build_headers(lg_engine *e, lg_req *r)
+{
+    char idh[96];
+    snprintf(idh, sizeof idh, ID_HEADER "%s-%012llu", e->id_prefix, 0ULL);
+    r->hdrs = curl_slist_append(NULL, idh);
+    r->id_hdr = r->hdrs;
+    /* No "Expect: 100-continue" round trip before large bodies. */
+    r->hdrs = curl_slist_append(r->hdrs, "Expect:");
+    if (e->o->workload != LG_WL_HTTP || e->o->body)
+        r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
+    if (e->o->stream)
+        r->hdrs = curl_slist_append(r->hdrs, "Accept: text/event-stream");
+    if (e->auth_header)
+        r->hdrs = curl_slist_append(r->hdrs, e->auth_header);
+    for (char **h = e->o->headers; h && *h; h++)
+        r->hdrs = curl_slist_append(r->hdrs, *h);
+}
+
 lg_req *req_get(lg_engine *e)
 {
     lg_req *r = e->free_reqs;
@@ -119,6 +141,8 @@ lg_req *req_get(lg_engine *e)
     }
     sse_init(&r->sse, 0);
     set_handle_options(e, r);
+    build_headers(e, r);
+    curl_easy_setopt(r->h, CURLOPT_HTTPHEADER, r->hdrs);
     return r;
 }
 
@@ -139,29 +163,18 @@ void req_free(lg_req *r)
     free(r);
 }
 
-static void build_headers(lg_engine *e, lg_req *r)
-{
-    curl_slist_free_all(r->hdrs);
-    r->hdrs = NULL;
-    char idh[96];
-    snprintf(idh, sizeof idh, "x-request-id: %s", r->id);
-    r->hdrs = curl_slist_append(r->hdrs, idh);
-    /* No "Expect: 100-continue" round trip before large bodies. */
-    r->hdrs = curl_slist_append(r->hdrs, "Expect:");
-    if (e->o->workload != LG_WL_HTTP || e->o->body)
-        r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
-    if (e->o->stream)
-        r->hdrs = curl_slist_append(r->hdrs, "Accept: text/event-stream");
-    if (e->auth_header)
-        r->hdrs = curl_slist_append(r->hdrs, e->auth_header);
-    for (char **h = e->o->headers; h && *h; h++)
-        r->hdrs = curl_slist_append(r->hdrs, *h);
-}
-
 void req_prepare(lg_engine *e, lg_req *r, lg_phase *p, uint64_t t_intended)
 {
     r->n = e->next_n++;
-    snprintf(r->id, sizeof r->id, "%s-%llu", e->id_prefix, (unsigned long long)r->n);
+    int idlen = snprintf(r->id, sizeof r->id, "%s-%012llu", e->id_prefix, (unsigned long long)r->n);
+    if ((size_t)idlen + sizeof ID_HEADER - 1 == strlen(r->id_hdr->data))
+        memcpy(r->id_hdr->data + sizeof ID_HEADER - 1, r->id, (size_t)idlen);
+    else { /* past 10^12 requests the width grows: a new header list */
+        curl_slist_free_all(r->hdrs);
+        build_headers(e, r);
+        snprintf(r->id_hdr->data + sizeof ID_HEADER - 1, (size_t)idlen + 1, "%s", r->id);
+        curl_easy_setopt(r->h, CURLOPT_HTTPHEADER, r->hdrs);
+    }
     r->phase = p;
     r->t_intended = t_intended;
     r->t_send = r->t_first = r->t_last = 0;
@@ -172,11 +185,13 @@ void req_prepare(lg_engine *e, lg_req *r, lg_phase *p, uint64_t t_intended)
     r->why[0] = '\0';
     r->resp.len = 0;
     sse_reset(&r->sse);
-    const lg_item *it = dataset_next(&e->ds);
+    /* A prompt is drawn only where it is sent: not for Qdrant, nor an http body without one. */
+    static const lg_item none = {0};
+    const lg_item *it = &none;
+    if (e->needs_prompt)
+        it = dataset_next(&e->ds);
     r->input_tokens = it->input_tokens;
     workload_body(e->o, e->model, it, r->id, r->n, &e->r, &r->body);
-    build_headers(e, r);
-    curl_easy_setopt(r->h, CURLOPT_HTTPHEADER, r->hdrs);
     if (e->o->workload != LG_WL_HTTP || strcmp(e->o->method, "GET")) {
         curl_easy_setopt(r->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
         curl_easy_setopt(r->h, CURLOPT_POSTFIELDS, r->body.p ? r->body.p : "");

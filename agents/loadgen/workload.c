@@ -1,6 +1,8 @@
 /* workload.c: request bodies and response readers of each workload (see workload.h). */
 #include "loadgen/workload.h"
 
+#include "loadgen/chunkscan.h"
+
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,14 +179,10 @@ static bool error_object(json_object *o, lg_chunk *out)
     return true;
 }
 
-void workload_read_event(lg_workload w, json_tokener *tok, const char *data, size_t len,
-                         lg_chunk *out)
+/* The slow path: a json-c tree, for the rare event that is an error (its message is wanted). */
+static void read_event_tree(lg_workload w, json_tokener *tok, const char *data, size_t len,
+                            lg_chunk *out)
 {
-    memset(out, 0, sizeof *out);
-    if (len == 6 && !memcmp(data, "[DONE]", 6)) {
-        out->done = true;
-        return;
-    }
     json_object *o = parse(tok, data, len);
     if (!o || !json_object_is_type(o, json_type_object)) {
         out->malformed = true;
@@ -213,6 +211,35 @@ void workload_read_event(lg_workload w, json_tokener *tok, const char *data, siz
         read_usage(o, out);
     }
     json_object_put(o);
+}
+
+void workload_read_event(lg_workload w, json_tokener *tok, const char *data, size_t len,
+                         lg_chunk *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+        out->done = true;
+        return;
+    }
+    chunk_scan cs;
+    chunk_scan_event(data, len, &cs);
+    if (!cs.valid) {
+        out->malformed = true;
+        snprintf(out->why, sizeof out->why, "an event that is not a JSON object: %.60s", data);
+        return;
+    }
+    if (cs.error) {
+        read_event_tree(w, tok, data, len, out);
+        return;
+    }
+    out->content = cs.has_choices && cs.content;
+    if (!cs.has_choices && !cs.has_usage) {
+        out->malformed = true;
+        snprintf(out->why, sizeof out->why, "an event with neither choices nor usage");
+    }
+    out->has_usage = cs.completion_tokens_set;
+    out->completion_tokens = cs.completion_tokens;
+    out->prompt_tokens = cs.prompt_tokens_set ? cs.prompt_tokens : 0;
 }
 
 void workload_read_body(lg_workload w, json_tokener *tok, const char *body, size_t len,
