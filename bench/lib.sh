@@ -7,6 +7,9 @@
 # val LINE KEY                the value of key=value in a result line
 # wait_for SECONDS CMD...     until CMD succeeds, or fails after SECONDS
 # row, ratio, verdict         the table: FIGURE VALUE TARGET VERDICT PEER RATIO
+# bench_on_exit VAR...        at exit (or INT/TERM): stop the processes whose pids the named
+#                             variables hold, run bench_cleanup_extra if the script defines it,
+#                             remove $tmp; and start the notes file ($tmp/notes, note TEXT)
 # shellcheck shell=bash
 
 say() { printf '%s\n' "$*" >&2; }
@@ -63,3 +66,20 @@ verdict() { # verdict VALUE OP LIMIT
     ok = (op == ">=") ? v + 0 >= l + 0 : (op == "<") ? v + 0 < l + 0 : v == l
     print ok ? "meets" : "misses" }'
 }
+
+bench_cleanup_vars=()
+bench_cleanup() {
+  local v
+  for v in "${bench_cleanup_vars[@]}"; do stop_pid "${!v:-}"; done
+  if declare -F bench_cleanup_extra >/dev/null; then bench_cleanup_extra || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+bench_on_exit() { # bench_on_exit VAR...
+  bench_cleanup_vars=("$@")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  notes=$tmp/notes
+  : >"$notes"
+}
+note() { echo "note: $*" >>"$notes"; }

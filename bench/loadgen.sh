@@ -46,18 +46,7 @@ llmsim=$build/bin/aifb-llmsim
 # ---- processes we start, and their end ----------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aifb-bench-loadgen.XXXXXX")
 nginx_pid="" llmsim_pid="" client_pid=""
-cleanup() {
-  stop_pid "$client_pid"
-  stop_pid "$nginx_pid"
-  stop_pid "$llmsim_pid"
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-notes=$tmp/notes
-: >"$notes"
-note() { echo "note: $*" >>"$notes"; }
+bench_on_exit client_pid nginx_pid llmsim_pid
 
 free_port() {
   "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -27,17 +27,7 @@ aifbd_bin=$build/bin/aifbd
 # ---- processes we start, and their end ----------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aifb-bench.XXXXXX")
 aifbd_pid="" peer_pid=""
-cleanup() {
-  stop_pid "$peer_pid"
-  stop_pid "$aifbd_pid"
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-notes=$tmp/notes
-: >"$notes"
+bench_on_exit peer_pid aifbd_pid
 
 # ---- the state: 100,000 finished runs -----------------------------------------------------------
 say "writing $runs runs into a fresh state folder"

@@ -39,16 +39,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/aifb-bench-slurm.XXXXXX")
 chmod 755 "$tmp" # munged and the jobs need to reach into it
 cluster=$tmp/cluster
 aifbd_pid=""
-cleanup() {
-  stop_pid "$aifbd_pid"
-  [ -d "$cluster" ] && bash "$root/tests/slurm/cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
+bench_cleanup_extra() {
+  [ -d "$cluster" ] && bash "$root/tests/slurm/cluster.sh" stop "$cluster" >/dev/null 2>&1
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-notes=$tmp/notes
-: >"$notes"
+bench_on_exit aifbd_pid
 
 say "starting the Slurm cluster"
 AIFB_TEST_SLURM_CPUS=${BENCH_SLURM_CPUS:-64} bash "$root/tests/slurm/cluster.sh" start "$cluster" >&2

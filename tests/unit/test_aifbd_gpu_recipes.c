@@ -10,21 +10,12 @@
 #include "test_slurm_script_support.h"
 
 #include "aifbd/daemon.h"
+#include "test_aifbd_support.h"
 #include "aifbd/executors.h"
 
 TestSuite(gpu_recipes, .init = t_setup, .fini = t_teardown, .timeout = 60);
 
 #define LLAMA "meta-llama/Llama-3.1-8B-Instruct"
-
-static recipe *load(const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/recipes/%s.yaml", AIFB_SOURCE_DIR, name);
-    recipe *r = NULL;
-    aifb_err err = {0};
-    cr_assert_eq(recipe_load_file(path, &r, &err), AIFB_OK, "%s", err.msg);
-    return r;
-}
 
 /* A Slurm plan of r in the test's run folder: the host is the placeholder the job fills in. */
 static exec_plan *slurm_plan(const recipe *r, const kv *given, size_t ngiven, int port)
@@ -52,13 +43,7 @@ static exec_plan *slurm_plan(const recipe *r, const kv *given, size_t ngiven, in
 /* aifbd's Slurm settings: slurm.partition cpu, one GPU for the service by default. */
 static aifbd_slurm_config site(void)
 {
-    aifbd_slurm_job unset = {.time_limit_min = -1,
-                             .nodes = -1,
-                             .tasks = -1,
-                             .cpus_per_task = -1,
-                             .memory_mb = -1,
-                             .gpus = -1};
-    aifbd_slurm_config sc = {.job = unset, .service = unset, .client = unset};
+    aifbd_slurm_config sc = t_unset_slurm_config();
     sc.job.account = "p200000";
     sc.job.partition = "cpu";
     sc.job.time_limit_min = 60;
@@ -143,7 +128,7 @@ static void loadgen_argv(const char *model, const char *host_port, const char **
 
 Test(gpu_recipes, the_recipe_brings_image_and_gpus_and_the_site_keeps_its_partition)
 {
-    recipe *r = load("vllm");
+    recipe *r = t_load_recipe("vllm");
     kv given[] = {{"tensor_parallel_size", "2"}};
     exec_plan *p = slurm_plan(r, given, 1, 24567);
     aifbd_slurm_config sc = site();
@@ -170,7 +155,7 @@ Test(gpu_recipes, the_recipe_brings_image_and_gpus_and_the_site_keeps_its_partit
 
 Test(gpu_recipes, a_recipe_without_a_slurm_section_keeps_every_site_setting)
 {
-    recipe *r = load("redis");
+    recipe *r = t_load_recipe("redis");
     exec_plan *p = slurm_plan(r, NULL, 0, 24567);
     aifbd_slurm_config sc = site();
     slurm_opts svc = job_opts(&sc, p, "service");
@@ -183,7 +168,7 @@ Test(gpu_recipes, a_recipe_without_a_slurm_section_keeps_every_site_setting)
 
 Test(gpu_recipes, the_vllm_service_job_asks_for_the_gpus_and_runs_vllm_in_the_image)
 {
-    recipe *r = load("vllm");
+    recipe *r = t_load_recipe("vllm");
     kv given[] = {{"tensor_parallel_size", "2"}, {"model", LLAMA}, {"max_model_len", "8192"}};
     exec_plan *p = slurm_plan(r, given, 3, 24567);
     aifbd_slurm_config sc = site();
@@ -224,7 +209,7 @@ Test(gpu_recipes, the_vllm_service_job_runs_on_stand_ins_and_publishes_once_heal
     int port = t_free_port();
     t_standin_apptainer_module();
     http_server_standin("vllm", port, "/health");
-    recipe *r = load("vllm");
+    recipe *r = t_load_recipe("vllm");
     kv given[] = {{"tensor_parallel_size", "2"}, {"model", LLAMA}};
     exec_plan *p = slurm_plan(r, given, 2, port);
     aifbd_slurm_config sc = site();
@@ -268,7 +253,7 @@ Test(gpu_recipes, the_vllm_client_job_runs_aifb_loadgen_from_agents_dir_with_the
     t_mkdir("agents");
     t_standin_in("agents", "aifb-loadgen", NULL);
     plan_set_agents_dir(agents);
-    recipe *r = load("vllm");
+    recipe *r = t_load_recipe("vllm");
     kv given[] = {{"model", LLAMA}};
     exec_plan *p = slurm_plan(r, given, 1, 24567);
     plan_set_agents_dir(NULL);
@@ -290,7 +275,7 @@ Test(gpu_recipes, the_vllm_client_job_runs_aifb_loadgen_from_agents_dir_with_the
 Test(gpu_recipes, agents_dir_comes_after_the_roles_own_search_folders)
 {
     plan_set_agents_dir("/project/aifb/bin");
-    recipe *r = load("postgres-pgbench");
+    recipe *r = t_load_recipe("postgres-pgbench");
     exec_plan *p = slurm_plan(r, NULL, 0, 24567);
     plan_set_agents_dir(NULL);
     cr_assert_str_eq(p->service.search[0], "/usr/lib/postgresql/*/bin");
@@ -300,7 +285,7 @@ Test(gpu_recipes, agents_dir_comes_after_the_roles_own_search_folders)
     plan_free(p);
     recipe_free(r);
 
-    r = load("redis");
+    r = t_load_recipe("redis");
     p = slurm_plan(r, NULL, 0, 24567);
     cr_assert_null(p->client.search, "without agents_dir (the local executor) nothing is added");
     plan_free(p);
@@ -309,7 +294,7 @@ Test(gpu_recipes, agents_dir_comes_after_the_roles_own_search_folders)
 
 Test(gpu_recipes, the_ollama_service_job_runs_ollama_serve_in_its_image_on_one_gpu)
 {
-    recipe *r = load("ollama");
+    recipe *r = t_load_recipe("ollama");
     exec_plan *p = slurm_plan(r, NULL, 0, 24567);
     aifbd_slurm_config sc = site();
     char *script = script_of(&sc, p, "service");
@@ -322,7 +307,7 @@ Test(gpu_recipes, the_ollama_service_job_runs_ollama_serve_in_its_image_on_one_g
     plan_free(p);
     recipe_free(r);
 
-    r = load("ollama");
+    r = t_load_recipe("ollama");
     kv cpu[] = {{"gpus", "0"}};
     p = slurm_plan(r, cpu, 1, 24567);
     script = script_of(&sc, p, "service");
@@ -338,7 +323,7 @@ Test(gpu_recipes, the_ollama_service_job_runs_on_stand_ins_and_publishes_once_it
     int port = t_free_port();
     t_standin_apptainer_module();
     http_server_standin("ollama", port, "/api/version");
-    recipe *r = load("ollama");
+    recipe *r = t_load_recipe("ollama");
     kv given[] = {{"models_dir", "/project/scratch/p200000/ollama"}};
     exec_plan *p = slurm_plan(r, given, 1, port);
     aifbd_slurm_config sc = site();
@@ -369,7 +354,7 @@ Test(gpu_recipes, the_ollama_client_job_pulls_the_model_then_runs_aifb_loadgen)
     t_standin_in("agents", "aifb-loadgen", NULL);
     t_standin("curl", NULL);
     plan_set_agents_dir(agents);
-    recipe *r = load("ollama");
+    recipe *r = t_load_recipe("ollama");
     kv given[] = {{"model", "llama3.1:8b"}};
     exec_plan *p = slurm_plan(r, given, 1, 24567);
     plan_set_agents_dir(NULL);
@@ -402,7 +387,7 @@ Test(gpu_recipes, a_failed_pull_fails_the_client_job_before_the_load_starts)
     t_standin_in("agents", "aifb-loadgen", NULL);
     t_standin("curl", "exit 22"); /* curl -f on an HTTP error */
     plan_set_agents_dir(agents);
-    recipe *r = load("ollama");
+    recipe *r = t_load_recipe("ollama");
     exec_plan *p = slurm_plan(r, NULL, 0, 24567);
     plan_set_agents_dir(NULL);
     aifbd_slurm_config sc = site();
@@ -418,7 +403,7 @@ Test(gpu_recipes, a_failed_pull_fails_the_client_job_before_the_load_starts)
 /* The value is refused by the parameter's pattern, naming the parameter: no plan, no script. */
 static void assert_model_refused(const char *recipe_name, const char *model)
 {
-    recipe *r = load(recipe_name);
+    recipe *r = t_load_recipe(recipe_name);
     kv given[] = {{"model", (char *)model}};
     kv *params = NULL;
     size_t n = 0;
@@ -442,7 +427,7 @@ Test(gpu_recipes, a_model_name_with_a_quote_a_space_or_a_leading_dash_is_refused
 
 Test(gpu_recipes, a_tensor_parallel_size_beyond_a_node_is_refused_naming_the_parameter)
 {
-    recipe *r = load("vllm");
+    recipe *r = t_load_recipe("vllm");
     kv given[] = {{"tensor_parallel_size", "9"}};
     kv *params = NULL;
     size_t n = 0;

@@ -7,16 +7,7 @@
 #include <string.h>
 
 #include "aifbd/daemon.h"
-
-static recipe *load(const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/recipes/%s.yaml", AIFB_SOURCE_DIR, name);
-    recipe *r = NULL;
-    aifb_err err = {0};
-    cr_assert_eq(recipe_load_file(path, &r, &err), AIFB_OK, "%s", err.msg);
-    return r;
-}
+#include "test_aifbd_support.h"
 
 static exec_plan *plan_for(const recipe *r, const kv *given, size_t ngiven, bool service,
                            bool client)
@@ -51,7 +42,7 @@ static bool argv_has_pair(char **argv, const char *opt, const char *value)
 
 Test(plan, the_redis_plan_passes_every_parameter_as_its_own_argv_element)
 {
-    recipe *r = load("redis");
+    recipe *r = t_load_recipe("redis");
     kv given[] = {{"requests", "1234"}, {"clients", "7"}, {"tests", "set,get,incr"}};
     exec_plan *p = plan_for(r, given, 3, true, true);
     cr_assert(p->has_service && p->has_client);
@@ -72,7 +63,7 @@ Test(plan, the_redis_plan_passes_every_parameter_as_its_own_argv_element)
 
 Test(plan, a_client_only_plan_has_no_service_part)
 {
-    recipe *r = load("redis");
+    recipe *r = t_load_recipe("redis");
     exec_plan *p = plan_for(r, NULL, 0, false, true);
     cr_assert(!p->has_service && p->has_client);
     cr_assert_str_eq(p->endpoint, "127.0.0.1:6400");
@@ -82,7 +73,7 @@ Test(plan, a_client_only_plan_has_no_service_part)
 
 Test(plan, the_postgres_plan_runs_setup_as_postgres_and_probes_with_a_command)
 {
-    recipe *r = load("postgres-pgbench");
+    recipe *r = t_load_recipe("postgres-pgbench");
     kv given[] = {{"duration", "3"}};
     exec_plan *p = plan_for(r, given, 1, true, true);
     cr_assert_str_eq(p->service.user, "postgres");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aifbd/daemon.h"
+#include "test_aifbd_support.h"
 #include "aifbd/executors.h"
 #include "common/util.h"
 #include "slurm/exec_slurm.h"
@@ -104,13 +105,7 @@ static const exec_slurm_backend_ops rec_ops = {.name = "recorder",
 
 static aifbd_slurm_config site(void)
 {
-    aifbd_slurm_job unset = {.time_limit_min = -1,
-                             .nodes = -1,
-                             .tasks = -1,
-                             .cpus_per_task = -1,
-                             .memory_mb = -1,
-                             .gpus = -1};
-    aifbd_slurm_config sc = {.job = unset, .service = unset, .client = unset};
+    aifbd_slurm_config sc = t_unset_slurm_config();
     sc.job.partition = "cpu";
     sc.service.gpus = 1;
     sc.remote_base = "/project/aifb";
