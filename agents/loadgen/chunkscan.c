@@ -132,8 +132,8 @@ static ctx member_ctx(ctx parent, const char *k, size_t n)
         return C_CHOICES;
     if (parent == C_ROOT && key_is(k, n, "usage"))
         return C_USAGE;
-    if (parent == C_CHOICE0 && key_is(k, n, "delta"))
-        return C_DELTA;
+    if (parent == C_CHOICE0 && (key_is(k, n, "delta") || key_is(k, n, "message")))
+        return C_DELTA; /* a streamed delta, or a whole answer's message */
     return C_OTHER;
 }
 

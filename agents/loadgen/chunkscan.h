@@ -4,8 +4,8 @@
  * tree for each was most of the client's CPU. This single-pass scanner checks the whole event is
  * valid JSON (RFC 8259: strings, escapes, numbers, nesting up to 64 levels) and picks out only
  * what the load client needs: whether choices[0] carries generated text (delta.content,
- * delta.reasoning_content, delta.reasoning, or text), the usage counts, and whether the object
- * is an error. */
+ * delta.reasoning_content, delta.reasoning, the same in message for a whole answer, or text), the
+ * usage counts, and whether the object is an error. */
 #ifndef AIFB_LOADGEN_CHUNKSCAN_H
 #define AIFB_LOADGEN_CHUNKSCAN_H
 

@@ -31,14 +31,22 @@ int64_t lg_len_draw(const lg_len *l, rng *r)
 
 static const lg_item *synthetic_next(lg_dataset *d)
 {
+    static size_t lens[NVOCAB];
+    if (!lens[0])
+        for (size_t i = 0; i < NVOCAB; i++)
+            lens[i] = strlen(vocab[i]);
     int64_t in = lg_len_draw(&d->o->input, &d->r);
     d->synth.len = 0;
+    abuf_reserve(&d->synth, (size_t)in * 7);
     for (int64_t i = 0; i < in; i++) {
+        size_t w = rng_next(&d->r) % NVOCAB;
         if (i)
             abuf_putc(&d->synth, ' ');
-        abuf_puts(&d->synth, vocab[rng_next(&d->r) % NVOCAB]);
+        abuf_append(&d->synth, vocab[w], lens[w]);
     }
-    d->synth_item.prompt = d->synth.p ? d->synth.p : "";
+    d->synth_item.prompt = d->synth.p;
+    d->synth_item.prompt_len = d->synth.len;
+    d->synth_item.json_safe = true; /* lowercase words and spaces */
     d->synth_item.messages_json = NULL;
     d->synth_item.input_tokens = in;
     d->synth_item.output_tokens = lg_len_draw(&d->o->output, &d->r);
@@ -192,6 +200,7 @@ const lg_item *dataset_next(lg_dataset *d)
     lg_item *it = &d->items[d->next];
     d->next = (d->next + 1) % d->n;
     d->synth_item = *it;
+    d->synth_item.json_safe = false;
     /* The file's length wins when it has one (ShareGPT's reply length, a line's max_tokens);
      * --output-tokens applies to the others. */
     if (!d->synth_item.output_tokens)

@@ -15,6 +15,7 @@
 #ifndef AIFB_LOADGEN_DATASET_H
 #define AIFB_LOADGEN_DATASET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ typedef struct lg_item {
     char *messages_json;   /* a JSON array of chat messages, or NULL */
     int64_t input_tokens;  /* estimated */
     int64_t output_tokens; /* requested (max_tokens) */
+    bool json_safe;        /* the prompt needs no escaping in a JSON string (synthetic ones) */
+    size_t prompt_len;     /* strlen(prompt) when json_safe */
 } lg_item;
 
 typedef struct lg_dataset {

@@ -57,6 +57,19 @@ static void fill_template(const char *t, const lg_item *it, const char *id, uint
     }
 }
 
+/* The prompt as a JSON string: copied as it is when the dataset made it safe. */
+static void prompt_json(const lg_item *it, abuf *b)
+{
+    if (it->json_safe) {
+        abuf_reserve(b, it->prompt_len + 2);
+        abuf_putc(b, '"');
+        abuf_append(b, it->prompt, it->prompt_len);
+        abuf_putc(b, '"');
+    } else {
+        abuf_json_str(b, it->prompt ? it->prompt : "");
+    }
+}
+
 static void messages_of(const lg_item *it, abuf *b)
 {
     if (it->messages_json) {
@@ -64,7 +77,7 @@ static void messages_of(const lg_item *it, abuf *b)
         return;
     }
     abuf_puts(b, "[{\"role\":\"user\",\"content\":");
-    abuf_json_str(b, it->prompt ? it->prompt : "");
+    prompt_json(it, b);
     abuf_puts(b, "}]");
 }
 
@@ -89,7 +102,7 @@ void workload_body(const lg_opts *o, const char *model, const lg_item *it, const
         abuf_puts(b, "{\"model\":");
         abuf_json_str(b, model);
         abuf_puts(b, ",\"input\":");
-        abuf_json_str(b, it->prompt ? it->prompt : "");
+        prompt_json(it, b);
         abuf_puts(b, "}");
         return;
     default:
@@ -103,7 +116,7 @@ void workload_body(const lg_opts *o, const char *model, const lg_item *it, const
     } else {
         abuf_puts(b, ",\"prompt\":");
         if (it->prompt) {
-            abuf_json_str(b, it->prompt);
+            prompt_json(it, b);
         } else { /* a chat item sent to /v1/completions: its message contents, joined */
             json_object *m = json_tokener_parse(it->messages_json);
             abuf joined = {0};
@@ -248,6 +261,21 @@ void workload_read_body(lg_workload w, json_tokener *tok, const char *body, size
     memset(out, 0, sizeof *out);
     if (w == LG_WL_HTTP) /* any 2xx body will do */
         return;
+    if (lg_workload_is_llm(w)) { /* the scanner, as for stream events; a tree only for errors */
+        chunk_scan cs;
+        chunk_scan_event(body, len, &cs);
+        if (cs.valid && !cs.error) {
+            if (!cs.has_choices) {
+                out->malformed = true;
+                snprintf(out->why, sizeof out->why, "a response without \"choices\"");
+            }
+            out->content = cs.content;
+            out->has_usage = cs.completion_tokens_set;
+            out->completion_tokens = cs.completion_tokens;
+            out->prompt_tokens = cs.prompt_tokens_set ? cs.prompt_tokens : 0;
+            return;
+        }
+    }
     json_object *o = parse(tok, body, len), *v;
     if (!o) {
         out->malformed = true;

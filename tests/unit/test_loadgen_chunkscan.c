@@ -112,3 +112,12 @@ Test(chunkscan, a_cut_event_at_every_length_is_never_content)
     chunk_scan_event(ev, n, &c);
     cr_assert(c.valid && c.content && c.completion_tokens == 5);
 }
+
+Test(chunkscan, a_whole_chat_answer_carries_its_content_in_message)
+{
+    chunk_scan c = scan("{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                        "\"message\":{\"role\":\"assistant\",\"content\":\"hello\"},"
+                        "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":3,"
+                        "\"completion_tokens\":8,\"total_tokens\":11}}");
+    cr_assert(c.valid && c.has_choices && c.content && c.completion_tokens == 8);
+}
