@@ -335,8 +335,7 @@ static void loop_once(lg_engine *e)
     for (int i = 0; i < n; i++) {
         uint64_t tag = evs[i].data.u64 & 0xff;
         switch (tag) {
-        case TAG_PACE:
-            drain_fd(e->tfd_pace);
+        case TAG_PACE: /* edge-triggered: not read (engine_setup.c) */
             if (e->cur && !e->sending_done && !e->stop) {
                 if (e->cur->open)
                     open_pace(e);
@@ -345,7 +344,6 @@ static void loop_once(lg_engine *e)
             }
             break;
         case TAG_CURL:
-            drain_fd(e->tfd_curl);
             e->curl_armed = 0;
             kick(e);
             break;
