@@ -46,12 +46,26 @@ static void check_delivery(lg_run *run, const lg_phase *p)
         run_warn(run, "phase %s: the target rate %.6g req/s was not delivered: %.6g req/s", p->name,
                  p->rate, achieved);
     double p99_lag_ms = hist_percentile(&p->st.h[LG_H_LAG], 99) / 1e6;
-    if (p99_lag_ms > 10)
-        run_warn(run, "phase %s: requests left up to %.1f ms after their intended time (p99 lag)%s",
-                 p->name, p99_lag_ms,
+    if (p99_lag_ms <= 10)
+        return;
+    /* A client whose core was full while sending is the cause, whatever else was reached: a cap
+     * fills up when answers are read late. */
+    double sending_s =
+        p->t_last_send > p->t_start ? (double)(p->t_last_send - p->t_start) / 1e9 : 0;
+    double busy = sending_s > 0 ? p->st.cpu_s / sending_s : 0;
+    char why[160];
+    if (busy >= 0.9)
+        snprintf(why, sizeof why,
+                 ": the client's own CPU was the limit (%.0f%% of a core while sending; run "
+                 "several tasks, docs/loadgen.md)",
+                 100 * busy);
+    else
+        snprintf(why, sizeof why, "%s",
                  !p->backlog_max  ? ": the client could not keep up"
                  : p->concurrency ? ": the concurrency cap held them back"
                                   : ": the open files limit held them back (raise ulimit -n)");
+    run_warn(run, "phase %s: requests left up to %.1f ms after their intended time (p99 lag)%s",
+             p->name, p99_lag_ms, why);
 }
 
 static bool step_ok(const lg_run *run, const lg_stats *s, double *frac)

@@ -405,3 +405,15 @@ def test_warmup_and_cooldown_carry_the_load_but_only_the_measured_phase_counts(t
     assert 15 <= warm["completed"] <= 25, warm["completed"]
     assert 78 <= measure["completed"] <= 82 and 38 <= cool["completed"] <= 42
     assert r["completed"] == measure["completed"]
+
+
+def test_a_rate_beyond_the_client_says_its_own_cpu_was_the_limit(tmp_path):
+    # 40,000 req/s is more than one client core sends (about 30,000 optimised, far fewer with
+    # sanitizers): the result must say the rate was not delivered and why, not blame the server.
+    with LLMSim("--output-tokens", 1, bin_dir=RELEASE_BIN) as sim:
+        r, p = loadgen(sim.url, "--workload", "chat", "--rate", 40000, "--arrival", "constant",
+                       "--concurrency", 64, "--duration", "2s", "--output-tokens", 1,
+                       tmp_path=tmp_path)
+    assert r["achieved_rate"] < 0.99 * 40000
+    assert any("was not delivered" in w for w in r["warnings"]), r["warnings"]
+    assert any("client's own CPU was the limit" in w for w in r["warnings"]), r["warnings"]
