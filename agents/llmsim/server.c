@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -458,11 +457,7 @@ llmsim_server *llmsim_server_new(const llmsim_opts *o, aifb_err *err)
     s->started_s = (int64_t)time(NULL);
     /* Timers should fire when due, not up to 50 us later (the default slack). */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    aifb_raise_open_files_limit();
     if (listen_on(s, o, err) != AIFB_OK || open_fds(s, err) != AIFB_OK) {
         llmsim_server_free(s);
         return NULL;

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -130,15 +129,9 @@ static aifb_code setup_fds(lg_engine *e, aifb_err *err)
  * flight at most, holding the rest back (which shows as lag) rather than failing them. */
 static int raise_fd_limit(void)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl))
-        return 1000;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    rlim_t usable = rl.rlim_cur > 1000000 ? 1000000 : rl.rlim_cur;
+    long usable = aifb_raise_open_files_limit();
+    if (usable > 1000000)
+        usable = 1000000;
     return usable > 128 ? (int)(usable - 64) : 64;
 }
 

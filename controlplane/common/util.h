@@ -55,6 +55,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 
+/* Raises the soft limit of open files to the hard limit (what load tools ask users to do with
+ * ulimit -n) and returns the soft limit now in force (1024 when it cannot be read). */
+long aifb_raise_open_files_limit(void);
+
 /* Overwrites a secret string with zeros, then frees it; NULL is fine. */
 void aifb_secret_free(char *s);
 
