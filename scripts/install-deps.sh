@@ -20,12 +20,12 @@ test_pkgs=(
   clang clang-format libclang-rt-14-dev procps iproute2 git
   slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin munge
   openssh-server openssh-client curl
-  prometheus
+  prometheus python3-snappy
 )
 # bench/loadgen.sh measures aifb-loadgen beside wrk (against a local nginx) and a Python aiohttp
 # client; taskset (util-linux) pins each side to its own core.
 bench_pkgs=(
-  wrk nginx-light python3 python3-aiohttp util-linux procps
+  wrk nginx-light python3 python3-aiohttp util-linux procps prometheus-node-exporter
 )
 
 want=("${build_pkgs[@]}")
