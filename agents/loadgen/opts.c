@@ -403,6 +403,10 @@ static void defaults(lg_opts *o)
     const char *run = getenv("AIFB_RUN_ID");
     if (run && *run)
         o->run_id = xstrdup(run);
+    /* aifbd names its Prometheus receiver here for every role; --remote-write wins. */
+    const char *rw = getenv("AIFB_REMOTE_WRITE_URL");
+    if (rw && (!strncasecmp(rw, "http://", 7) || !strncasecmp(rw, "https://", 8)))
+        o->remote_write = xstrdup(rw);
     /* Inside an srun step (not the batch script itself, which has SLURM_NTASKS too). */
     const char *pid = getenv("SLURM_PROCID"), *nt = getenv("SLURM_STEP_NUM_TASKS");
     int64_t a, b;

@@ -86,6 +86,9 @@ static const setting settings[] = {
     {"ssh.key_path", "SSH_KEY_PATH", SET_STR, AT(slurm.ssh_key_path)},
     {"ssh.known_hosts", "SSH_KNOWN_HOSTS", SET_STR, AT(slurm.ssh_known_hosts)},
     {"ssh.mode", "AIFB_SSH_MODE", SET_CHOICE, AT(slurm.ssh_mode), 0, 0, "tunnel|cli"},
+    {"prometheus.remote_write_url", "AIFB_PROMETHEUS_URL", SET_STR, AT(observe.prometheus_url)},
+    {"loki.push_url", "AIFB_LOKI_URL", SET_STR, AT(observe.loki_url)},
+    {"agents.interval_ms", NULL, SET_INT, AT(observe.interval_ms), 100, 3600000},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -185,6 +188,7 @@ static void set_defaults(aifbd_config *cfg)
     cfg->workers = 4; /* handlers may wait on a cluster (a submission): more than the cores */
     cfg->grace_ms = 5000;
     cfg->tick_ms = 200;
+    cfg->observe.interval_ms = 1000;
     cfg->log_level = AIFB_LOG_INFO;
     aifbd_slurm_job *jobs[] = {&cfg->slurm.job, &cfg->slurm.service, &cfg->slurm.client};
     for (size_t i = 0; i < 3; i++) {
@@ -518,8 +522,42 @@ static aifb_code validate_slurm_rest(const aifbd_slurm_config *s, aifb_err *err)
     return AIFB_OK;
 }
 
+/* An agent's receiver reaches the agents' command lines, so it is checked like any value bound
+ * for an argv: http(s), printable, no spaces, and no user:password@ (a credential would show in
+ * `ps` and in the run's files). Optional. */
+static aifb_code validate_receiver_url(const char *url, const char *key, const char *env,
+                                       aifb_err *err)
+{
+    if (!url || !*url)
+        return AIFB_OK;
+    const char *rest = !strncmp(url, "http://", 7)    ? url + 7
+                       : !strncmp(url, "https://", 8) ? url + 8
+                                                      : NULL;
+    bool bad_char = false;
+    for (const char *p = url; *p; p++)
+        bad_char |= (unsigned char)*p <= 0x20 || *p == 0x7f;
+    if (!rest || !*rest || *rest == '/' || bad_char || strlen(url) > 2000)
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "%s (%s) '%.200s' must be an http:// or https:// URL without spaces "
+                            "or control characters",
+                            key, env, url);
+    const char *slash = strchr(rest, '/');
+    const char *at = strchr(rest, '@');
+    if (at && (!slash || at < slash))
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "%s (%s): a user or password in the URL is refused (it would show in "
+                            "the agents' command lines); give the token in the agent's "
+                            "environment instead (docs/observe.md)",
+                            key, env);
+    return AIFB_OK;
+}
+
 aifb_code config_validate(const aifbd_config *cfg, aifb_err *err)
 {
+    if (validate_receiver_url(cfg->observe.prometheus_url, "prometheus.remote_write_url",
+                              "AIFB_PROMETHEUS_URL", err) ||
+        validate_receiver_url(cfg->observe.loki_url, "loki.push_url", "AIFB_LOKI_URL", err))
+        return err->code;
     if (!strcmp(cfg->executor, "slurm-ssh")) {
         if (validate_slurm_ssh(&cfg->slurm, err))
             return err->code;
@@ -545,10 +583,15 @@ aifb_code config_validate(const aifbd_config *cfg, aifb_err *err)
 void config_describe(const aifbd_config *cfg, char *out, size_t outlen)
 {
     snprintf(out, outlen,
-             "listen=%s state_dir=%s recipes_dir=%s executor=%s token=%s workers=%d config=%s",
+             "listen=%s state_dir=%s recipes_dir=%s executor=%s token=%s workers=%d config=%s "
+             "prometheus=%s loki=%s",
              cfg->listen, cfg->state_dir, cfg->recipes_dir, cfg->executor,
              cfg->token && *cfg->token ? "(set)" : "(none)", cfg->workers,
-             cfg->config_path ? cfg->config_path : "(none)");
+             cfg->config_path ? cfg->config_path : "(none)",
+             cfg->observe.prometheus_url && *cfg->observe.prometheus_url
+                 ? cfg->observe.prometheus_url
+                 : "(none)",
+             cfg->observe.loki_url && *cfg->observe.loki_url ? cfg->observe.loki_url : "(none)");
 }
 
 void config_free(aifbd_config *cfg)

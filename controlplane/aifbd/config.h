@@ -43,6 +43,14 @@ typedef struct aifbd_slurm_config {
     char *ssh_mode; /* tunnel (REST through the login node) or cli (sbatch/squeue/scancel) */
 } aifbd_slurm_config;
 
+/* Where the agents beside every service and client send what they observe (docs/observe.md).
+ * Each URL left unset turns its agent off. */
+typedef struct aifbd_observe_config {
+    char *prometheus_url; /* remote write receiver: aifb-monitor, and aifb-loadgen's live series */
+    char *loki_url;       /* Loki's push API: aifb-logship */
+    int interval_ms;      /* aifb-monitor's sampling period; default 1000 */
+} aifbd_observe_config;
+
 typedef struct aifbd_config {
     char *listen;    /* host:port or unix:PATH; default 127.0.0.1:50051 */
     char *state_dir; /* SQLite and run folders; default $XDG_STATE_HOME/aifb, root: /var/lib/aifb */
@@ -56,6 +64,7 @@ typedef struct aifbd_config {
     aifb_log_level log_level;
     bool log_json;
     aifbd_slurm_config slurm;
+    aifbd_observe_config observe;
 } aifbd_config;
 
 /* Fills cfg from defaults, file, environment and argv. Returns AIFB_OK, or an error naming the bad

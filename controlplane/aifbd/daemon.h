@@ -94,6 +94,31 @@ void plan_free(exec_plan *p);
 /* A free TCP port on host (bind to port 0 and read it back). */
 aifb_code plan_pick_port(const char *host, int *port, aifb_err *err);
 
+/* ---- plan_agents.c: the agents beside each role ---- */
+
+/* Where the agents of the plans built from now on send what they observe (a copy is kept);
+ * aifbd_executor_new sets it once from the observe settings. NULL or unset URLs: no agent. */
+void plan_set_observe(const aifbd_observe_config *o);
+
+/* A role's agents: aifb-monitor when a Prometheus receiver is set, aifb-logship when Loki is. */
+typedef struct plan_agents {
+    exec_agent agents[2];
+    char **argv[2]; /* owned */
+    size_t n;
+} plan_agents;
+
+/* The agents of role ("service" or "client") of the plan in is built from, vars being the role's
+ * template variables (for the service's metrics_path). AIFB_EINVAL when metrics_path does not
+ * expand. Free with plan_agents_free. */
+aifb_code plan_agents_build(const plan_input *in, const char *role, const kv *vars, size_t nvars,
+                            plan_agents *out, aifb_err *err);
+void plan_agents_free(plan_agents *pa);
+
+/* A new environment vector for a role: AIFB_RUN_ID, AIFB_ROLE and, with a Prometheus receiver,
+ * AIFB_REMOTE_WRITE_URL, then the recipe's env entries (which win). Freed with
+ * recipe_strv_free. */
+char **plan_role_env(char **env, const plan_input *in, const char *role);
+
 /* ---- reconciler.c ---- */
 
 aifb_code reconciler_start(aifbd *d, aifb_err *err);

@@ -8,7 +8,9 @@
  * plan's memory hangs off one plan_box so plan_free() is one walk.
  *
  * With a Slurm executor every role also searches slurm.agents_dir, after its own search
- * folders: aifbd's own programs (aifb-loadgen) live there on the cluster. */
+ * folders: aifbd's own programs (aifb-loadgen) live there on the cluster. The agents beside each
+ * role (aifb-monitor, aifb-logship) and the variables every role's environment gets (AIFB_RUN_ID,
+ * AIFB_ROLE, AIFB_REMOTE_WRITE_URL) come from plan_agents.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -32,6 +34,7 @@ typedef struct plan_box {
     size_t ncmds;
     const char **search[2];
     recipe_slurm_values slurm[2]; /* service, client */
+    plan_agents role_agents[2];   /* service, client */
     const char *agents;           /* the plan's copy of agents_dir, or NULL */
 } plan_box;
 
@@ -101,11 +104,17 @@ static aifb_code build_role(plan_box *b, const plan_input *in, const recipe_role
     size_t nvars;
     kv *vars = role_vars(in, workdir, endpoint, port, &nvars);
     char **env = NULL;
+    int idx = name[0] == 's' ? 0 : 1;
     aifb_code rc = recipe_expand_env(rr->env, rr->nenv, vars, nvars, &env, err);
     if (!rc) {
+        char **all = plan_role_env(env, in, name);
+        recipe_strv_free(env);
+        env = all;
         box_vec(b, env);
         rc = expand_cmd(b, &rr->command, env, vars, nvars, &out->main, err);
     }
+    if (!rc)
+        rc = plan_agents_build(in, name, vars, nvars, &b->role_agents[idx], err);
     if (!rc && rr->nsetup) {
         out->setup = xcalloc(rr->nsetup, sizeof *out->setup);
         b->cmds[b->ncmds++] = out->setup;
@@ -113,7 +122,6 @@ static aifb_code build_role(plan_box *b, const plan_input *in, const recipe_role
         for (size_t i = 0; i < rr->nsetup && !rc; i++)
             rc = expand_cmd(b, &rr->setup[i], env, vars, nvars, &out->setup[i], err);
     }
-    int idx = name[0] == 's' ? 0 : 1;
     if (!rc)
         rc = recipe_slurm_expand(&rr->slurm, name, vars, nvars, &b->slurm[idx], err);
     free(vars);
@@ -122,6 +130,8 @@ static aifb_code build_role(plan_box *b, const plan_input *in, const recipe_role
         return rc;
     }
     out->user = rr->user;
+    out->agents = b->role_agents[idx].n ? b->role_agents[idx].agents : NULL;
+    out->nagents = b->role_agents[idx].n;
     if (agents_dir[0] && !b->agents)
         b->agents = box_str(b, agents_dir);
     size_t n = rr->nsearch_path + (b->agents != NULL);
@@ -230,6 +240,8 @@ void plan_free(exec_plan *p)
     free((void *)b->search[1]);
     recipe_slurm_values_free(&b->slurm[0]);
     recipe_slurm_values_free(&b->slurm[1]);
+    plan_agents_free(&b->role_agents[0]);
+    plan_agents_free(&b->role_agents[1]);
     free(b);
 }
 

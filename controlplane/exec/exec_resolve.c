@@ -233,6 +233,14 @@ void exec_role_spec_free(exec_role_spec *s)
     for (size_t i = 0; i < s->nsteps; i++)
         exec_prog_free(&s->steps[i]);
     free(s->steps);
+    for (size_t i = 0; i < s->nagents; i++) {
+        exec_prog_free(&s->agents[i]);
+        free(s->agent_names[i]);
+        free(s->agent_pid_flags[i]);
+    }
+    free(s->agents);
+    free(s->agent_names);
+    free(s->agent_pid_flags);
     ident_free(&s->ident);
     free(s->workdir);
     memset(s, 0, sizeof *s);
@@ -269,6 +277,20 @@ aifb_code exec_resolve_role(const exec_role *role, const char *role_name, const 
             aifb_err_prefix(err, "%s setup command %zu", role_name, i + 1);
         else if (rc)
             aifb_err_prefix(err, "%s", role_name);
+    }
+    if (!rc && role->nagents) {
+        s.nagents = role->nagents;
+        s.agents = xcalloc(s.nagents, sizeof *s.agents);
+        s.agent_names = xcalloc(s.nagents, sizeof *s.agent_names);
+        s.agent_pid_flags = xcalloc(s.nagents, sizeof *s.agent_pid_flags);
+        for (size_t i = 0; !rc && i < s.nagents; i++) {
+            const exec_agent *a = &role->agents[i];
+            s.agent_names[i] = xstrdup(a->name);
+            s.agent_pid_flags[i] = a->pid_flag ? xstrdup(a->pid_flag) : NULL;
+            rc = exec_resolve_prog(&a->cmd, role->search, s.workdir, &s.agents[i], err);
+            if (rc)
+                aifb_err_prefix(err, "%s agent %s", role_name, a->name);
+        }
     }
     if (rc) {
         exec_role_spec_free(&s);

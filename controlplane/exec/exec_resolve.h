@@ -42,8 +42,12 @@ typedef struct exec_role_spec {
     size_t nsteps;
     size_t nsetup;
     exec_ident ident;
-    char *workdir;    /* absolute; created by exec_resolve_workdir() */
-    bool own_workdir; /* workdir was named by the plan (so it is chowned to the user) */
+    char *workdir;     /* absolute; created by exec_resolve_workdir() */
+    bool own_workdir;  /* workdir was named by the plan (so it is chowned to the user) */
+    exec_prog *agents; /* the role's agents, found like the steps; run as aifbd */
+    char **agent_names;
+    char **agent_pid_flags; /* NULL entries: no pid appended */
+    size_t nagents;
 } exec_role_spec;
 
 /* The names of aifb's own programs start with this; they are looked for beside the running

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,14 @@ typedef struct exec_launch {
     char ***envps;
     const exec_ident *ident;
     char status_text[128];
+    /* The role's agents: started after main as aifbd's user, output to their own log, main's
+     * pid written into pid_text and appended after the pid flag when there is one. */
+    size_t nagents;
+    char **agent_paths, **agent_logs;
+    char ***agent_argvs;
+    char ***agent_envps;
+    pid_t *agent_pids;
+    char pid_text[24];
 } exec_launch;
 
 /* ---- environment -------------------------------------------------------------------------- */
@@ -98,6 +107,64 @@ static char *role_file(const char *dir, const char *role, const char *suffix)
     return abuf_take(&b);
 }
 
+/* An agent's argv: the plan's, then the pid flag and a slot the supervisor fills with main's pid
+ * (l->pid_text) once main exists. */
+static char **agent_argv(exec_launch *l, const exec_prog *prog, const char *pid_flag)
+{
+    size_t n = 0;
+    while (prog->argv[n])
+        n++;
+    char **v = xcalloc(n + 3, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = xstrdup(prog->argv[i]);
+    if (pid_flag) {
+        v[n] = xstrdup(pid_flag);
+        v[n + 1] = l->pid_text; /* not owned: launch_free skips it */
+    }
+    return v;
+}
+
+static void prepare_agents(exec_launch *l, const exec_role_spec *spec, const char *dir,
+                           const char *role, char *const *extra_env)
+{
+    static const exec_ident as_aifbd = {0};
+    l->nagents = spec->nagents;
+    if (!l->nagents)
+        return;
+    l->agent_paths = xcalloc(l->nagents, sizeof *l->agent_paths);
+    l->agent_logs = xcalloc(l->nagents, sizeof *l->agent_logs);
+    l->agent_argvs = xcalloc(l->nagents, sizeof *l->agent_argvs);
+    l->agent_envps = xcalloc(l->nagents, sizeof *l->agent_envps);
+    l->agent_pids = xcalloc(l->nagents, sizeof *l->agent_pids);
+    for (size_t i = 0; i < l->nagents; i++) {
+        abuf b = {0};
+        abuf_printf(&b, "%s/%s.%s.log", dir, role, spec->agent_names[i]);
+        l->agent_logs[i] = abuf_take(&b);
+        l->agent_paths[i] = xstrdup(spec->agents[i].path);
+        l->agent_argvs[i] = agent_argv(l, &spec->agents[i], spec->agent_pid_flags[i]);
+        l->agent_envps[i] = build_envp(&spec->agents[i], &as_aifbd, extra_env);
+    }
+}
+
+static void agents_free(exec_launch *l)
+{
+    for (size_t i = 0; i < l->nagents; i++) {
+        char **v = l->agent_argvs[i];
+        for (size_t k = 0; v[k]; k++)
+            if (v[k] != l->pid_text)
+                free(v[k]);
+        free(v);
+        free(l->agent_paths[i]);
+        free(l->agent_logs[i]);
+        exec_strv_free(l->agent_envps[i]);
+    }
+    free(l->agent_paths);
+    free(l->agent_logs);
+    free(l->agent_argvs);
+    free(l->agent_envps);
+    free(l->agent_pids);
+}
+
 static exec_launch *launch_prepare(const exec_role_spec *spec, const char *dir, const char *role,
                                    char *const *extra_env)
 {
@@ -118,6 +185,7 @@ static exec_launch *launch_prepare(const exec_role_spec *spec, const char *dir, 
         l->envps[i] = build_envp(&spec->steps[i], &spec->ident, extra_env);
     }
     l->ident = &spec->ident;
+    prepare_agents(l, spec, dir, role, extra_env);
     return l;
 }
 
@@ -136,6 +204,7 @@ static void launch_free(exec_launch *l)
     free(l->status_path);
     free(l->status_tmp);
     free(l->workdir);
+    agents_free(l);
     free(l);
 }
 
@@ -300,6 +369,66 @@ static void supervise_begin(exec_launch *l, int sync_fd)
     }
 }
 
+/* ---- the agents, from the supervisor (async-signal-safe only) ---------------------------- */
+
+#define AGENT_STOP_WAIT_MS 15000 /* from SIGTERM to SIGKILL: time to flush to a slow receiver */
+
+static void start_agents(exec_launch *l, pid_t main_pid)
+{
+    char *p = l->pid_text;
+    safe_putint(&p, main_pid);
+    *p = '\0';
+    for (size_t i = 0; i < l->nagents; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            reset_signals();
+            if (redirect(1, l->agent_logs[i], O_WRONLY | O_CREAT | O_APPEND) || dup2(1, 2) < 0)
+                _exit(126);
+            execve(l->agent_paths[i], l->agent_argvs[i], l->agent_envps[i]);
+            safe_puts(2, "aifb supervisor: cannot execute ");
+            safe_puts(2, l->agent_paths[i]);
+            safe_puts(2, "\n");
+            _exit(127);
+        }
+        l->agent_pids[i] = pid > 0 ? pid : 0;
+    }
+}
+
+static bool agents_running(exec_launch *l)
+{
+    bool any = false;
+    for (size_t i = 0; i < l->nagents; i++) {
+        if (l->agent_pids[i] <= 0)
+            continue;
+        int ws;
+        pid_t r = waitpid(l->agent_pids[i], &ws, WNOHANG);
+        if (r == l->agent_pids[i] || (r < 0 && errno == ECHILD))
+            l->agent_pids[i] = 0;
+        else
+            any = true;
+    }
+    return any;
+}
+
+/* Main has ended: each agent is asked to flush and leave, and killed if it has not within
+ * AGENT_STOP_WAIT_MS, so the role's end is recorded only once nothing of it runs. */
+static void stop_agents(exec_launch *l)
+{
+    for (size_t i = 0; i < l->nagents; i++)
+        if (l->agent_pids[i] > 0)
+            kill(l->agent_pids[i], SIGTERM);
+    struct timespec tick = {0, 50 * 1000 * 1000};
+    for (int waited = 0; agents_running(l) && waited < AGENT_STOP_WAIT_MS; waited += 50)
+        nanosleep(&tick, NULL);
+    for (size_t i = 0; i < l->nagents; i++) {
+        if (l->agent_pids[i] <= 0)
+            continue;
+        kill(l->agent_pids[i], SIGKILL);
+        while (waitpid(l->agent_pids[i], NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+}
+
 __attribute__((noreturn)) static void supervise(exec_launch *l, int sync_fd)
 {
     supervise_begin(l, sync_fd);
@@ -314,8 +443,13 @@ __attribute__((noreturn)) static void supervise(exec_launch *l, int sync_fd)
             ws = 126 << 8;
             break;
         }
+        if (i == l->nsetup)
+            start_agents(l, child);
+        /* Only main's end matters here; an agent that exits early is collected later. */
         while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
             ;
+        if (i == l->nsetup)
+            stop_agents(l);
         if (i < l->nsetup && !(WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
             break;
     }

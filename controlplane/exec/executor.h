@@ -26,6 +26,19 @@ typedef struct exec_cmd {
     char **env;
 } exec_cmd;
 
+/* A program that runs beside a role (aifb-monitor, aifb-logship), as aifbd's user and outside
+ * any image, and gets SIGTERM once the role's main command has ended (or the plan is stopped);
+ * it should then flush what it holds and exit. Its output goes to <role>.<name>.log in the run's
+ * folder, never into the role's own .out and .err. How long it started after main differs:
+ * the local executor starts it right after main, with pid_flag and main's pid appended to its
+ * argv when pid_flag is set (so it can follow main's process tree); a Slurm job starts it before
+ * the role's setup commands, without a pid (it finds the job's processes itself). */
+typedef struct exec_agent {
+    const char *name; /* "monitor", "logship": [a-z]+ */
+    exec_cmd cmd;
+    const char *pid_flag; /* "--pid"; NULL: no pid is given */
+} exec_agent;
+
 /* The service or the client part of a plan: setup commands run in order (each must exit 0),
  * then main. The service's main is expected to run until stopped; the client's main ends and its
  * exit status decides the run. */
@@ -38,6 +51,8 @@ typedef struct exec_role {
                                   or NULL */
     const char *workdir;       /* working folder, created by the executor (owned by user when
                                   one is set); NULL: the run's folder */
+    const exec_agent *agents;  /* programs beside the role; NULL when nagents is 0 */
+    size_t nagents;
 } exec_role;
 
 /* TCP: a connect succeeds. HTTP: a GET of path answers 2xx or 3xx. CMD: a command exits 0 (for

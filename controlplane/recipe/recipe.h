@@ -123,6 +123,10 @@ typedef struct recipe_service {
     recipe_role role;
     int port;           /* 0: aifbd picks a free port ("auto"); else 1..65535 */
     recipe_probe probe; /* tcp with the default timeout when the file says nothing */
+    /* The service's own Prometheus metrics: a path template starting with '/' ("/metrics"),
+     * scraped on the service's port by aifb-monitor and relabelled with the run's labels.
+     * NULL: the service exposes none. */
+    char *metrics_path;
 } recipe_service;
 
 typedef struct recipe_client {

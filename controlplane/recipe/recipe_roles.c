@@ -256,12 +256,21 @@ static aifb_code parse_probe(ry_ctx *c, const yaml_node_t *n, recipe_probe *p)
 
 static aifb_code parse_service(ry_ctx *c, const yaml_node_t *n, recipe_service *s)
 {
-    static const char *const keys[] = {"port", "user",  "search_path", "setup", "command",
-                                       "env",  "probe", "slurm",       NULL};
+    static const char *const keys[] = {"port", "user",  "search_path",  "setup", "command",
+                                       "env",  "probe", "metrics_path", "slurm", NULL};
     aifb_code rc = ry_check_keys(c, n, "service", keys);
     if (rc || (rc = parse_role(c, n, "service", &s->role)))
         return rc;
     yaml_node_t *port = ry_get(c, n, "port"), *probe = ry_get(c, n, "probe");
+    yaml_node_t *metrics = ry_get(c, n, "metrics_path");
+    if (metrics) {
+        if ((rc = ry_strdup(c, metrics, "service.metrics_path", &s->metrics_path)) ||
+            (rc = ry_check_template(c, metrics, "service.metrics_path", s->metrics_path)))
+            return rc;
+        if (s->metrics_path[0] != '/')
+            return ry_fail(c, metrics, "service.metrics_path '%.80s' must start with '/'",
+                           s->metrics_path);
+    }
     s->probe.type = RECIPE_PROBE_TCP;
     s->probe.timeout_s = RECIPE_PROBE_TIMEOUT_DEFAULT;
     if (probe && (rc = parse_probe(c, probe, &s->probe)))

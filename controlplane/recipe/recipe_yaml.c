@@ -413,6 +413,7 @@ void recipe_free(recipe *r)
     free(r->params);
     recipe_role_clear(&r->service.role);
     recipe_probe_clear(&r->service.probe);
+    free(r->service.metrics_path);
     recipe_role_clear(&r->client.role);
     free(r->client.summary);
     free(r);

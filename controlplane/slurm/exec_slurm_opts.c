@@ -18,8 +18,6 @@ void sx_opts_copy(slurm_opts *dst, const slurm_opts *o, const char *remote_base)
     dst->qos = dup_or_null(o->qos);
     dst->image = dup_or_null(o->image);
     dst->remote_base = dup_or_null(remote_base);
-    dst->agents = NULL;
-    dst->nagents = 0;
     dst->modules = NULL;
     if (o->modules) {
         size_t n = 0;

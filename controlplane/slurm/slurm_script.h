@@ -59,11 +59,6 @@ typedef struct slurm_opts {
     bool login_shell;           /* #!/bin/bash -l, so the site's profile defines `module` */
     const char *const *modules; /* `module load NAME` for each, before anything else;
                                    NULL-terminated, or NULL */
-    /* The agents hook: programs started in the background beside the role (before its setup
-     * commands) and stopped with SIGTERM after it ends. Outside any image. Empty for now; the
-     * agents fill it later. */
-    const exec_cmd *agents;
-    size_t nagents;
 } slurm_opts;
 
 /* Writes the service job's script for plan p into *script (malloc'd, the caller frees it).

@@ -82,12 +82,23 @@ static aifb_code check_opts(const slurm_opts *o, aifb_err *err)
     for (const char *const *m = o->modules; m && *m && !rc; m++)
         rc = **m ? check_not_option("slurm module", *m, err)
                  : aifb_err_set(err, AIFB_EINVAL, "slurm module '' is refused: it is empty");
-    for (size_t i = 0; i < o->nagents && !rc; i++) {
-        char what[64];
-        snprintf(what, sizeof what, "agent command %zu", i + 1);
-        rc = slurm_check_cmd(&o->agents[i], what, err);
-    }
     return rc;
+}
+
+/* An agent's name becomes part of its log file's name: [a-z]+ only. */
+static aifb_code check_agent(const slurm_job *job, const exec_agent *a, aifb_err *err)
+{
+    const char *n = a->name ? a->name : "";
+    if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyz") != strlen(n) || strlen(n) > 32) {
+        char shown[SLURM_SHOW_MAX];
+        slurm_show_value(n, shown, sizeof shown);
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "%s agent name '%s' is refused: it must be 1 to 32 letters a-z",
+                            job->role, shown);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "%s agent %s", job->role, n);
+    return slurm_check_cmd(&a->cmd, what, err);
 }
 
 static aifb_code check_role(const slurm_job *job, aifb_err *err)
@@ -99,6 +110,8 @@ static aifb_code check_role(const slurm_job *job, aifb_err *err)
         snprintf(what, sizeof what, "%s setup command %zu", job->role, i + 1);
         rc = slurm_check_cmd(&job->r->setup[i], what, err);
     }
+    for (size_t i = 0; i < job->r->nagents && !rc; i++)
+        rc = check_agent(job, &job->r->agents[i], err);
     for (const char *const *s = job->r->search; s && *s && !rc; s++) {
         if (**s && !strchr(*s, ':'))
             continue;
@@ -236,17 +249,19 @@ static const char head_functions[] =
 
 static void write_agents(abuf *b, const slurm_job *job)
 {
-    const slurm_opts *o = job->opts;
+    const exec_role *r = job->r;
     abuf_puts(b,
               "# ---- agents hook ----------------------------------------------------------\n"
-              "# Programs that run beside the role (metrics, logs): started before the role's\n"
-              "# setup, stopped with SIGTERM once it ends. aifb fills this list for the agents.\n"
+              "# Programs that run beside the role (aifb-monitor, aifb-logship): started before\n"
+              "# the role's setup, outside any image, each with its own log in the run folder,\n"
+              "# and stopped with SIGTERM once the role ends (they flush what they hold).\n"
               "aifb_agent_pids=()\n"
               "aifb_agents_start() {\n");
-    for (size_t i = 0; i < o->nagents; i++) {
+    for (size_t i = 0; r && i < r->nagents; i++) {
         abuf_puts(b, "    ");
-        slurm_write_cmd(b, job, &o->agents[i], 0, false);
-        abuf_puts(b, " &\n    aifb_agent_pids+=(\"$!\")\n");
+        slurm_write_cmd(b, job, &r->agents[i].cmd, 0, false);
+        abuf_printf(b, " >>\"$AIFB_RUN_DIR/%s.%s.log\" 2>&1 &\n    aifb_agent_pids+=(\"$!\")\n",
+                    job->role, r->agents[i].name);
     }
     abuf_puts(b,
               "    return 0\n"

@@ -334,6 +334,20 @@ Test(recipe_malformed, a_bad_port_probe_or_summary_is_refused)
             "path is only for http probes");
     REFUSED(GOOD_HEAD GOOD_PARAMS GOOD_SERVICE GOOD_CLIENT "  summary: wrk\n",
             "client.summary 'wrk' is not a known parser");
+    REFUSED(GOOD_HEAD GOOD_PARAMS GOOD_SERVICE "  metrics_path: metrics\n" GOOD_CLIENT,
+            "service.metrics_path 'metrics' must start with '/'");
+    REFUSED(GOOD_HEAD GOOD_PARAMS GOOD_SERVICE "  metrics_path: /m/${nope}\n" GOOD_CLIENT, "nope");
+}
+
+Test(recipe_malformed, a_service_may_declare_where_its_own_metrics_are)
+{
+    const char *yaml = GOOD_HEAD GOOD_PARAMS GOOD_SERVICE "  metrics_path: /metrics\n" GOOD_CLIENT;
+    recipe *r = NULL;
+    aifb_err err = {0};
+    cr_assert_eq(recipe_parse(yaml, strlen(yaml), "recipes/demo.yaml", &r, &err), AIFB_OK, "%s",
+                 err.msg);
+    cr_assert_str_eq(r->service.metrics_path, "/metrics");
+    recipe_free(r);
 }
 
 Test(recipe_malformed, a_wrongly_shaped_value_is_refused_saying_what_it_should_be)

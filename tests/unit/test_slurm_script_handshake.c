@@ -276,19 +276,20 @@ Test(slurm_handshake, the_agents_hook_runs_beside_the_role_and_is_stopped_after_
     char *argv[] = {"svc", NULL};
     char *agent[] = {"agent", "--role", "service", NULL};
     char *agent_env[] = {"AIFB_AGENT_X=1", NULL};
-    exec_cmd agents[] = {{agent, agent_env}};
+    exec_agent agents[] = {{.name = "monitor", .cmd = {agent, agent_env}, .pid_flag = "--pid"}};
     exec_plan p = service_plan(
         argv, (exec_probe){.kind = EXEC_PROBE_NONE, .host = "127.0.0.1", .port = 7000});
+    p.service.agents = agents;
+    p.service.nagents = 1;
     slurm_opts o = t_opts();
-    o.agents = agents;
-    o.nagents = 1;
     char *script = NULL;
     cr_assert_eq(slurm_script_service(&p, &o, &script, NULL), AIFB_OK);
     cr_assert_eq(t_run(script), 0);
     size_t len = 0;
     char *args = t_read("log/agent.argv", &len);
     cr_assert_not_null(args, "the agent never started");
-    cr_assert_eq(len, strlen("--role") + strlen("service") + 2);
+    cr_assert_eq(len, strlen("--role") + strlen("service") + 2,
+                 "on Slurm no pid is appended: the agent finds the job's processes itself");
     free(args);
     char *env = t_read("log/agent.env", &len);
     cr_assert(t_nul_list_has(env, len, "AIFB_AGENT_X=1"));
@@ -296,6 +297,9 @@ Test(slurm_handshake, the_agents_hook_runs_beside_the_role_and_is_stopped_after_
     cr_assert(t_nul_list_has(env, len, "AIFB_ROLE=service"));
     free(env);
     cr_assert(t_await_file("log/agent.stopped"), "the agent was not stopped");
+    char *own_log = t_read("base/runs/" T_ID "/service.monitor.log", &len);
+    cr_assert_not_null(own_log, "the agent's output goes to its own log in the run folder");
+    free(own_log);
     free(script);
 }
 

@@ -206,7 +206,7 @@ Test(slurm_inert, every_hostile_value_reaches_the_service_jobs_programs_byte_for
     char **svc = argv_of("svc"), **setup = argv_of("setup1"), **probe = argv_of("probe"),
          **agent = argv_of("agent"), **env = env_of();
     exec_cmd setups[] = {{setup, env}};
-    exec_cmd agents[] = {{agent, env}};
+    exec_agent agents[] = {{.name = "logship", .cmd = {agent, env}}};
     const char *search[] = {"/nonexistent/*", search_dir, search_glob, NULL};
     char host[700];
     snprintf(host, sizeof host, "h$(touch %s)'\"`x`;|& \n\xc3\xa9", t_marker);
@@ -217,7 +217,9 @@ Test(slurm_inert, every_hostile_value_reaches_the_service_jobs_programs_byte_for
                                .nsetup = 1,
                                .main = {svc, env},
                                .search = search,
-                               .workdir = workdir},
+                               .workdir = workdir,
+                               .agents = agents,
+                               .nagents = 1},
                    .probe = {.kind = EXEC_PROBE_CMD,
                              .host = host,
                              .port = 4321,
@@ -231,8 +233,6 @@ Test(slurm_inert, every_hostile_value_reaches_the_service_jobs_programs_byte_for
     o.image = image;
     o.gpus = 1;
     o.modules = modules;
-    o.agents = agents;
-    o.nagents = 1;
 
     char *script = NULL;
     aifb_err err = {0};
