@@ -1,6 +1,7 @@
-"""A real Prometheus for the tests of the agents' metric pushing: Debian's prometheus, started once
-per test session on a free loopback port with a temporary storage folder, its remote write
-receiver on (POST /api/v1/write) and nothing to scrape, and stopped at the end.
+"""A real Prometheus for the tests of the agents' metric pushing: Debian's prometheus with the
+project's provisioning/prometheus configuration, started once per test session on a free loopback
+port with a temporary storage folder, its remote write receiver on (POST /api/v1/write), and
+stopped at the end.
 
 tests/conftest.py makes the fixture known to every test module (one Prometheus per session):
 
@@ -27,11 +28,10 @@ from aifbtest import free_port
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 
-CONFIG = """# Nothing to scrape: every sample comes in by remote write.
-global:
-  scrape_interval: 1h
-  evaluation_interval: 1h
-"""
+# The project's own configuration (provisioning/prometheus), as the docker compose file runs it;
+# only its own address differs here, since the test server listens on a free port.
+CONFIG_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "provisioning", "prometheus", "prometheus.yml")
 
 
 class PromServer:
@@ -47,8 +47,10 @@ class PromServer:
 
     def start(self, timeout=30):
         config = os.path.join(self.dir, "prometheus.yml")
+        with open(CONFIG_SOURCE) as f:
+            text = f.read().replace("localhost:9090", "127.0.0.1:%d" % self.port)
         with open(config, "w") as f:
-            f.write(CONFIG)
+            f.write(text)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [PROMETHEUS, "--config.file=" + config,

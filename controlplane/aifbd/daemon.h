@@ -114,9 +114,10 @@ aifb_code plan_agents_build(const plan_input *in, const char *role, const kv *va
                             plan_agents *out, aifb_err *err);
 void plan_agents_free(plan_agents *pa);
 
-/* A new environment vector for a role: AIFB_RUN_ID, AIFB_ROLE and, with a Prometheus receiver,
- * AIFB_REMOTE_WRITE_URL, then the recipe's env entries (which win). Freed with
- * recipe_strv_free. */
+/* A new environment vector for a role: AIFB_REMOTE_WRITE_URL with a Prometheus receiver, then
+ * the recipe's env entries (which win). Freed with recipe_strv_free. (AIFB_RUN_ID and AIFB_ROLE
+ * come from the executors: the job script's head on Slurm, the supervisor's environment
+ * locally.) */
 char **plan_role_env(char **env, const plan_input *in, const char *role);
 
 /* ---- reconciler.c ---- */

@@ -9,8 +9,8 @@
  *
  * With a Slurm executor every role also searches slurm.agents_dir, after its own search
  * folders: aifbd's own programs (aifb-loadgen) live there on the cluster. The agents beside each
- * role (aifb-monitor, aifb-logship) and the variables every role's environment gets (AIFB_RUN_ID,
- * AIFB_ROLE, AIFB_REMOTE_WRITE_URL) come from plan_agents.c. */
+ * role (aifb-monitor, aifb-logship) and AIFB_REMOTE_WRITE_URL in every role's environment come
+ * from plan_agents.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -151,21 +151,18 @@ void plan_agents_free(plan_agents *pa)
 
 char **plan_role_env(char **env, const plan_input *in, const char *role)
 {
+    (void)in, (void)role;
     size_t n = 0;
     while (env && env[n])
         n++;
-    char **v = xcalloc(n + 4, sizeof *v);
+    char **v = xcalloc(n + 2, sizeof *v);
     size_t k = 0;
-    abuf b = {0};
-    abuf_printf(&b, "AIFB_RUN_ID=%s", in->id);
-    v[k++] = abuf_take(&b);
-    abuf_printf(&b, "AIFB_ROLE=%s", role);
-    v[k++] = abuf_take(&b);
     if (observe.prometheus_url[0]) {
+        abuf b = {0};
         abuf_printf(&b, "AIFB_REMOTE_WRITE_URL=%s", observe.prometheus_url);
         v[k++] = abuf_take(&b);
     }
-    /* The recipe's own entries come last, so a recipe may still set these itself. */
+    /* The recipe's own entries come last, so a recipe may still set it itself. */
     for (size_t i = 0; i < n; i++)
         v[k++] = xstrdup(env[i]);
     return v;

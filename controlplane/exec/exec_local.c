@@ -262,14 +262,20 @@ static void begin_stop(local_exec *le, local_plan *p, exec_phase outcome, const 
 
 static aifb_code launch(local_plan *p, local_role *r, aifb_err *err)
 {
-    char *extra[2] = {NULL, NULL};
-    abuf ep = {0};
+    char *extra[4] = {NULL, NULL, NULL, NULL};
+    abuf ep = {0}, run = {0}, role = {0};
+    abuf_printf(&run, "AIFB_RUN_ID=%s", p->id);
+    abuf_printf(&role, "AIFB_ROLE=%s", r->name);
+    extra[0] = run.p;
+    extra[1] = role.p;
     if (r == &p->cli && p->endpoint[0]) {
         abuf_printf(&ep, "AIFB_ENDPOINT=%s", p->endpoint);
-        extra[0] = ep.p;
+        extra[2] = ep.p;
     }
     aifb_code rc = exec_spawn_role(&r->spec, p->dir, r->name, extra, &r->proc, err);
     abuf_free(&ep);
+    abuf_free(&run);
+    abuf_free(&role);
     if (rc == AIFB_OK || r->proc.pgid > 0)
         r->started = true; /* a failed pid file still leaves a running group to track */
     return rc;

@@ -159,7 +159,8 @@ struct executor {
  * Each role runs under a supervisor process that leads its own process group; the run's folder
  * gets <role>.out and .err (appended), <role>.pid ("<pgid> <start time>"), <role>.status (how
  * the role ended: "main 0 exit 0 wstatus 0", "setup 1 exit 1 ...", numbered from 1) and
- * service.ready ("host:port") once the probe passed. The client's environment has
+ * service.ready ("host:port") once the probe passed. Every role's environment has
+ * AIFB_RUN_ID=<plan id> and AIFB_ROLE=<service|client>, as on Slurm; the client's has
  * AIFB_ENDPOINT=<endpoint> when an endpoint is known. A probe of kind NONE counts as passed as
  * soon as the service started. cancel() of a service-only plan whose service was ready ends
  * SUCCEEDED ("service stopped on request"); any other cancel ends CANCELLED.

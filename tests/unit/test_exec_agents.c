@@ -48,7 +48,9 @@ static void env_for_agents(void)
 Test(exec_agents, agents_follow_main_by_pid_log_apart_and_flush_before_the_run_ends)
 {
     env_for_agents();
-    char *cli[] = {"sh", "-c", "echo $$ > main.pid; echo client-output; sleep 0.5", NULL};
+    char *cli[] = {"sh", "-c",
+                   "echo $$ > main.pid; echo \"client-output $AIFB_RUN_ID $AIFB_ROLE\"; sleep 0.5",
+                   NULL};
     char *mon[] = {"sh", "-c", AGENT_SCRIPT, "monitor", NULL};
     char *ship[] = {"sh", "-c", AGENT_SCRIPT, "logship", "--files", NULL};
     exec_agent agents[] = {{.name = "monitor", .cmd = {mon, NULL}, .pid_flag = "--pid"},
@@ -73,7 +75,8 @@ Test(exec_agents, agents_follow_main_by_pid_log_apart_and_flush_before_the_run_e
               "both agents were asked to stop");
     cr_assert(test_exists("monitor.flushed") && test_exists("logship.flushed"),
               "the run ended before its agents had flushed");
-    cr_assert(strstr(out, "client-output"));
+    cr_assert(strstr(out, "client-output r-0000000000a1 client"),
+              "the role knows its run and role, as on Slurm: %s", out);
     cr_assert_null(strstr(out, "args"), "agent output leaked into client.out: %s", out);
     free(main_pid);
     free(mon_log);
