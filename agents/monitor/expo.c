@@ -183,7 +183,11 @@ static aifb_code sample_line(pstate *s, const expo_handler *h, aifb_err *err)
     bool has_labels = *s->p == '{';
     if (has_labels && !labels(s, l, &x.nlabels))
         return AIFB_EINVAL;
-    if (*s->p != ' ' && *s->p != '\t') {
+    if (!*s->p) {
+        s->why = "a sample has no value";
+        return AIFB_EINVAL;
+    }
+    if (has_labels ? (*s->p != ' ' && *s->p != '\t') : s->p == mend) {
         s->why = has_labels ? "no blank between the labels and the value"
                             : "a metric name is followed by something else than a blank or {";
         return AIFB_EINVAL;
@@ -213,7 +217,7 @@ static bool comment_line(pstate *s, const expo_handler *h)
     s->p++;
     blanks(s);
     bool help = !strncmp(s->p, "HELP", 4), type = !strncmp(s->p, "TYPE", 4);
-    if ((!help && !type) || (s->p[4] != ' ' && s->p[4] != '\t'))
+    if ((!help && !type) || (s->p[4] != ' ' && s->p[4] != '\t' && s->p[4]))
         return true;
     s->p += 4;
     blanks(s);
@@ -286,7 +290,7 @@ aifb_code expo_parse(const char *text, size_t len, const expo_handler *h, aifb_e
         if (rc != AIFB_OK && s.why)
             aifb_err_set(err, rc, "line %zu: %s", lineno, s.why);
         else if (rc != AIFB_OK)
-            aifb_err_prefix(err, "line %zu: ", lineno);
+            aifb_err_prefix(err, "line %zu", lineno);
     }
     abuf_free(&line);
     return rc;

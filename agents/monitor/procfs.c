@@ -228,8 +228,8 @@ void node_collect(mon_node *n, mon_samples *out)
     for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (!mon_read_file(n->root, files[i], &n->buf)) {
             if (!(n->warned & (1u << i)))
-                log_warn("aifb-monitor: cannot read %s%s (%s): its node series are left out",
-                         n->root, files[i], strerror(errno));
+                log_warn("cannot read %s%s (%s): its node series are left out", n->root, files[i],
+                         strerror(errno));
             n->warned |= 1u << i;
             continue;
         }
