@@ -60,6 +60,7 @@ enum {
     O_REMOTE_WRITE,
     O_LABEL,
     O_PUSH_INTERVAL,
+    O_SPIN_US,
     O_RUN_ID,
     O_TASK,
     O_HELP,
@@ -113,6 +114,7 @@ static const struct option long_opts[] = {
     {"remote-write", required_argument, 0, O_REMOTE_WRITE},
     {"label", required_argument, 0, O_LABEL},
     {"push-interval", required_argument, 0, O_PUSH_INTERVAL},
+    {"spin-us", required_argument, 0, O_SPIN_US},
     {"run-id", required_argument, 0, O_RUN_ID},
     {"task", required_argument, 0, O_TASK},
     {"help", no_argument, 0, O_HELP},
@@ -145,6 +147,9 @@ void opts_usage(FILE *out)
           "slo:      --slo ttft=MS[,tpot=MS,e2el=MS]  (goodput counts requests meeting all)\n"
           "output:   --result FILE  --requests-jsonl FILE  --print-result  --progress auto|on|off\n"
           "          --quiet  --remote-write URL  --label name=value  --push-interval S (5)\n"
+          "pacing:   --spin-us N  (poll the last N us before each send instead of sleeping: "
+          "exact sends\n"
+          "          on a machine slow to wake, at the cost of CPU; default 0)\n"
           "          --run-id ID (default $AIFB_RUN_ID)  --task I/N (default: the srun step's)\n"
           "Durations take a unit: 500ms, 30s, 2m, 1h (plain numbers are seconds).\n"
           "Every option is described in docs/loadgen.md.\n",
@@ -685,6 +690,11 @@ static aifb_code parse_one(int c, const char *v, lg_opts *o, bool *have_conc, bo
         if (x < 0.1)
             return bad(err, "push-interval", v, "at least 100ms");
         o->push_interval_s = x;
+        return AIFB_OK;
+    case O_SPIN_US:
+        if (int_opt("spin-us", v, 0, 10000, &n, err))
+            return AIFB_EINVAL;
+        o->spin_us = (int)n;
         return AIFB_OK;
     case O_RUN_ID:
         set_str(&o->run_id, v);

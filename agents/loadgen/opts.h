@@ -96,6 +96,7 @@ typedef struct lg_opts {
     bool print_result;   /* the result document as one line on stdout at the end */
     lg_progress_mode progress;
     bool quiet;
+    int spin_us;        /* open loop: poll the last spin_us before each send instead of sleeping */
     char *remote_write; /* Prometheus remote write URL */
     char **labels;      /* "name=value" added to every pushed series */
     double push_interval_s;

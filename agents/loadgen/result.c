@@ -43,6 +43,7 @@ static void config_json(const lg_run *run, abuf *b)
                 (long long)o->requests, o->duration_s);
     abuf_printf(b, ",\"warmup_s\":%g,\"warmup_requests\":%lld,\"cooldown_s\":%g,\"ramp_s\":%g",
                 o->warmup_s, (long long)o->warmup_requests, o->cooldown_s, o->ramp_s);
+    abuf_printf(b, ",\"spin_us\":%d", o->spin_us);
     abuf_puts(b, ",\"sweep\":[");
     for (size_t i = 0; i < o->nsweep; i++)
         abuf_printf(b, "%s%g", i ? "," : "", o->sweep[i]);
