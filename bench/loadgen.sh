@@ -12,7 +12,8 @@
 #    per client CPU-second (each client's own CPU over its measured requests).
 # 3. Pacing: aifb-loadgen alone, open loop with constant arrivals at each BENCH_PACE_RATES rate,
 #    one-token chat answers (not streamed) from aifb-llmsim. Figures from result.json:
-#    achieved_rate / target_rate and p99_lag_ms.
+#    achieved_rate / target_rate and p99_lag_ms; the rates up to 10k again with --spin-us
+#    (BENCH_PACE_SPIN_US, default 200; 0 leaves it out).
 # Both comparisons run in two halves in the order A B B A (aifb-loadgen, peer, peer, aifb-loadgen),
 # so that a machine getting faster or slower meanwhile weighs on both sides alike.
 # Every client runs on core 0 and every server on core 1 (taskset), so a client never takes CPU
@@ -32,6 +33,7 @@ stream_n=${BENCH_STREAM_REQUESTS:-20000}
 peer_n=${BENCH_PEER_REQUESTS:-3000}
 pace_rates=${BENCH_PACE_RATES:-1000 10000 30000}
 pace_s=${BENCH_PACE_SECONDS:-5}
+pace_spin_us=${BENCH_PACE_SPIN_US:-200} # the rates of the lag target again with --spin-us (0: not)
 py=/usr/bin/python3 # Debian's python3, which has aiohttp (python3-aiohttp)
 client_cpu=0 server_cpu=1
 # shellcheck source=bench/lib.sh
@@ -275,6 +277,15 @@ for r in $pace_rates; do
   pace[$r]=$(json "$tmp/pace_$r.json" completed failed target_rate achieved_rate p99_lag_ms \
     median_lag_ms phase.max_backlog)
   [ "$(val "${pace[$r]}" failed)" = 0 ] || note "pacing $r req/s: $(val "${pace[$r]}" failed) requests failed"
+  if [ "$pace_spin_us" -gt 0 ] && [ "$r" -le 10000 ]; then
+    say "pacing: $r req/s with --spin-us $pace_spin_us"
+    run_client "pace_spin_$r" llmsim "$loadgen" --workload chat --url "$sim" --model aifb-sim \
+      --output-tokens 1 --input-tokens 16 --rate "$r" --arrival constant --concurrency 64 \
+      --warmup 1s --duration "${pace_s}s" --spin-us "$pace_spin_us" \
+      --result "$tmp/pace_spin_$r.json" --progress off --quiet
+    pace[spin_$r]=$(json "$tmp/pace_spin_$r.json" completed failed target_rate achieved_rate \
+      p99_lag_ms median_lag_ms phase.max_backlog)
+  fi
 done
 
 # ---- the table ----------------------------------------------------------------------------------
@@ -303,6 +314,13 @@ for r in $pace_rates; do
   backlog=$(val "$p" phase.max_backlog)
   [ "$backlog" = 0 ] || [ "$backlog" = None ] ||
     note "pace $r/s: up to $backlog requests waited in the client for one of the 64 connections (max_backlog)"
+  p=${pace[spin_$r]:-}
+  [ -n "$p" ] || continue
+  ach=$(awk -v a="$(val "$p" achieved_rate)" -v t="$r" 'BEGIN { printf "%.4f", a / t }')
+  lag=$(printf '%.3f' "$(val "$p" p99_lag_ms)")
+  row "pace $r/s --spin-us $pace_spin_us: achieved / target" "$ach" "1 +- 1%" "$(within "$ach" 0.01)" "-" "-"
+  row "pace $r/s --spin-us $pace_spin_us: p99 / p50 lag (ms)" "$lag/$(printf '%.3f' "$(val "$p" median_lag_ms)")" "< 0.2" "$(verdict "$lag" '<' 0.2)" "-" "-"
+  row "pace $r/s --spin-us $pace_spin_us: CPU client/llmsim/others" "$(cpu_split "pace_spin_$r")" "-" "-" "-" "-"
 done
 echo "ratio = aifb-loadgen / peer. HTTP CPU is each client's whole process (rusage at exit);"
 echo "streaming CPU each client's own over its measured requests. Chunks are content chunks."
