@@ -124,8 +124,11 @@ static void tfile_close(tail *t, tfile *f)
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-/* At the end of f: restarts a truncated file; closes a drained one. True when f was closed. */
-static bool at_end(tail *t, tfile *f, int64_t now)
+typedef enum end_kind { END_KEEP, END_CLOSED, END_RESTARTED } end_kind;
+
+/* At the end of f: restarts a truncated file (END_RESTARTED: read it again), closes a drained
+ * one (END_CLOSED: f is freed). */
+static end_kind at_end(tail *t, tfile *f, int64_t now)
 {
     struct stat st;
     if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size < f->offset) {
@@ -135,19 +138,20 @@ static bool at_end(tail *t, tfile *f, int64_t now)
         linesplit_flush(&f->ls, file_emit, f);
         f->offset = f->consumed = 0;
         t->st.truncations++;
-        return false;
+        return END_RESTARTED;
     }
     if (f->draining && now - f->grown_ms >= t->o.rotate_wait_ms) {
         tfile_close(t, f);
-        return true;
+        return END_CLOSED;
     }
-    return false;
+    return END_KEEP;
 }
 
-/* Reads at most budget bytes of f; the bytes read. */
-static size_t read_file(tail *t, tfile *f, size_t budget)
+/* Reads at most budget bytes of f; the bytes read. *eof: its end was reached. */
+static size_t read_file(tail *t, tfile *f, size_t budget, bool *eof)
 {
     size_t total = 0;
+    *eof = false;
     while (total < budget) {
         size_t want = budget - total < t->bufsize ? budget - total : t->bufsize;
         ssize_t n = pread(f->fd, t->buf, want, (off_t)f->offset);
@@ -159,13 +163,15 @@ static size_t read_file(tail *t, tfile *f, size_t budget)
                          strerror(errno));
             break;
         }
-        if (n == 0)
+        if (n > 0) {
+            f->offset += (uint64_t)n;
+            total += (size_t)n;
+            linesplit_feed(&f->ls, t->buf, (size_t)n, file_emit, f);
+        }
+        if ((size_t)n < want) {
+            *eof = true;
             break;
-        f->offset += (uint64_t)n;
-        total += (size_t)n;
-        linesplit_feed(&f->ls, t->buf, (size_t)n, file_emit, f);
-        if ((size_t)n < want)
-            break;
+        }
     }
     return total;
 }
@@ -177,12 +183,16 @@ size_t tail_read(tail *t, size_t budget)
     tfile *next;
     for (tfile *f = t->files; f; f = next) {
         next = f->next;
-        size_t n = read_file(t, f, budget);
-        total += n;
+        bool eof;
+        size_t n = read_file(t, f, budget, &eof);
         if (n)
             f->grown_ms = now;
-        else
-            at_end(t, f, now);
+        end_kind k = eof ? at_end(t, f, now) : END_KEEP;
+        if (k == END_RESTARTED) {
+            n += read_file(t, f, budget, &eof);
+            f->grown_ms = now;
+        }
+        total += n;
     }
     return total;
 }
