@@ -320,6 +320,10 @@ static void *sender_main(void *arg)
         bool spooling = s->sp && s->spool_records;
         ls_payload *p = held ? NULL : s->head ? pop_head(s) : NULL;
         pthread_mutex_unlock(&s->lock);
+        if (p && !p->len) { /* a marker: everything before it is done */
+            done(s, p);
+            continue;
+        }
         if (spooling) {
             ls_payload *q = held ? held : p; /* behind what the spool holds, to keep the order */
             if (q && aifb_mono_ms() >= disk_next) {
@@ -447,9 +451,13 @@ bool ls_sender_stop(ls_sender *s)
     uint64_t lines = 0;
     while (s->head) {
         ls_payload *p = pop_head(s);
-        if (s->sp && to_spool(s, p))
+        if (!p->len && !left) {
+            done(s, p);
             continue;
-        left++;
+        }
+        if (p->len && s->sp && to_spool(s, p))
+            continue;
+        left += p->len != 0;
         lines += p->lines;
         ls_payload_free(p);
     }

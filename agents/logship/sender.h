@@ -30,6 +30,9 @@
 #include "logship/batch.h"
 #include "logship/positions.h"
 
+/* A batch, or with len 0 a marker: nothing to send, only positions to save once every payload
+ * before it is done (the reader sends one when a file it no longer follows must leave the
+ * positions file and no batch is on its way to carry the news). */
 typedef struct ls_payload {
     void *body;
     size_t len;

@@ -38,6 +38,7 @@ typedef struct ship {
     int sigfd, pidfd;
     bool pid_gone;
     uint64_t batches, lines_repaired, encode_errors;
+    uint64_t closed_seen; /* files the tail had closed at the last positions update */
     int64_t started_ms;
 } ship;
 
@@ -69,10 +70,28 @@ static void cut(ship *s)
     p->format = s->o->format;
     p->lines = s->batch.n;
     tail_snapshot(s->t, &p->positions);
+    tail_stats ts;
+    tail_get_stats(s->t, &ts);
+    s->closed_seen = ts.files_closed;
     s->lines_repaired += s->batch.repaired;
     s->batches++;
     ls_sender_submit(s->snd, p);
     ls_batch_clear(&s->batch);
+}
+
+/* When the tail has closed files since the last batch and no batch is being filled, a marker
+ * carries the positions without them to the sender, which saves them in turn. */
+static void files_gone(ship *s)
+{
+    tail_stats ts;
+    tail_get_stats(s->t, &ts);
+    if (ts.files_closed == s->closed_seen || s->batch.n)
+        return;
+    s->closed_seen = ts.files_closed;
+    ls_payload *p = xcalloc(1, sizeof *p);
+    p->format = s->o->format;
+    tail_snapshot(s->t, &p->positions);
+    ls_sender_submit(s->snd, p);
 }
 
 /* A line from the tail: stamped with the time it was read, into the batch (cut first when the
@@ -235,6 +254,7 @@ static const char *follow_loop(ship *s)
             more = tail_read(s->t, ROUND_BUDGET) > 0;
             last_round = now;
             read_at = now;
+            files_gone(s);
         }
         if (s->batch.n && aifb_mono_ms() - s->batch.opened_ms >= o->batch_wait_ms)
             cut(s);

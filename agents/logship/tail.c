@@ -116,6 +116,7 @@ static void tfile_close(tail *t, tfile *f)
     log_debug("aifb-logship: done with %s (inode %llu) at offset %llu", f->path,
               (unsigned long long)f->ino, (unsigned long long)f->offset);
     t->st.cuts += f->ls.cuts;
+    t->st.files_closed++;
     close(f->fd);
     linesplit_free(&f->ls);
     free(f->path);

@@ -54,7 +54,7 @@ typedef struct tail_opts {
 
 typedef struct tail_stats {
     uint64_t lines, bytes; /* handed on, and the file bytes they used */
-    uint64_t files_opened, rotations, deletions, truncations;
+    uint64_t files_opened, files_closed, rotations, deletions, truncations;
     uint64_t cuts;        /* pieces of lines longer than max_line */
     uint64_t read_errors; /* failed reads (the file is tried again later) */
 } tail_stats;
