@@ -291,8 +291,8 @@ static void defaults(logship_opts *o)
 
 static aifb_code one(logship_opts *o, int c, const char *v, aifb_err *err)
 {
-    uint64_t u;
-    long long ll;
+    uint64_t u = 0;
+    long long ll = 0;
     aifb_code rc = AIFB_OK;
     switch (c) {
     case O_URL:
