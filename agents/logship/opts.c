@@ -389,6 +389,9 @@ static aifb_code finish(logship_opts *o, aifb_err *err)
 {
     if (!o->loki_url)
         return aifb_err_set(err, AIFB_EINVAL, "--loki-url is required");
+    if (strncmp(o->loki_url, "http://", 7) && strncmp(o->loki_url, "https://", 8))
+        return aifb_err_set(err, AIFB_EINVAL, "--loki-url: '%.200s' is not http:// or https://",
+                            o->loki_url);
     if (!o->nsources)
         return aifb_err_set(err, AIFB_EINVAL, "give at least one --file or --glob");
     if (!o->positions || !*o->positions)

@@ -172,6 +172,8 @@ static void remove_leftovers(const char *positions)
     abuf_free(&pat);
 }
 
+/* The tail first (opened at the saved positions, which are written back at once: that proves
+ * the file can be written before anything is sent), then the spool and the sender. */
 static bool start(ship *s, aifb_err *err)
 {
     const logship_opts *o = s->o;
@@ -179,11 +181,24 @@ static bool start(ship *s, aifb_err *err)
     remove_leftovers(o->positions);
     if (ls_positions_load(o->positions, &saved, err) != AIFB_OK)
         return false;
-    spool *sp = NULL;
-    if (o->spool_dir && spool_open(o->spool_dir, o->spool_max_bytes, &sp, err) != AIFB_OK) {
-        ls_positions_free(&saved);
-        return false;
+    ls_labels base = {0};
+    for (size_t i = 0; i < o->labels.n; i++)
+        ls_labels_set(&base, o->labels.v[i].name, o->labels.v[i].value, NULL);
+    ls_streams_init(&s->streams, &base);
+    tail_opts to = {o->sources, o->nsources, o->max_line_bytes, o->rotate_wait_ms, o->no_inotify};
+    aifb_code rc = tail_new(&to, &s->streams, &saved, on_line, s, &s->t, err);
+    if (rc == AIFB_OK) {
+        tail_snapshot(s->t, &saved);
+        rc = ls_positions_save(o->positions, &saved, err);
+        if (rc != AIFB_OK)
+            aifb_err_prefix(err, "cannot write the positions file");
     }
+    ls_positions_free(&saved);
+    if (rc != AIFB_OK)
+        return false;
+    spool *sp = NULL;
+    if (o->spool_dir && spool_open(o->spool_dir, o->spool_max_bytes, &sp, err) != AIFB_OK)
+        return false;
     size_t queue = 4 * o->batch_bytes > (16u << 20) ? 4 * o->batch_bytes : (16u << 20);
     ls_sender_opts so = {
         .url = o->loki_url,
@@ -198,22 +213,7 @@ static bool start(ship *s, aifb_err *err)
         .backoff_max_ms = (int)o->backoff_max_ms,
         .max_retries = o->max_retries,
     };
-    if (ls_sender_new(&so, &s->snd, err) != AIFB_OK) {
-        ls_positions_free(&saved);
-        return false;
-    }
-    ls_labels base = {0};
-    for (size_t i = 0; i < o->labels.n; i++)
-        ls_labels_set(&base, o->labels.v[i].name, o->labels.v[i].value, NULL);
-    ls_streams_init(&s->streams, &base);
-    tail_opts to = {o->sources, o->nsources, o->max_line_bytes, o->rotate_wait_ms, o->no_inotify};
-    aifb_code rc = tail_new(&to, &s->streams, &saved, on_line, s, &s->t, err);
-    if (rc == AIFB_OK) { /* proves the positions file can be written before anything is sent */
-        tail_snapshot(s->t, &saved);
-        rc = ls_positions_save(o->positions, &saved, err);
-    }
-    ls_positions_free(&saved);
-    return rc == AIFB_OK;
+    return ls_sender_new(&so, &s->snd, err) == AIFB_OK;
 }
 
 /* ---- the loop -------------------------------------------------------------------------------- */
