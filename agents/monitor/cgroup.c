@@ -106,7 +106,8 @@ static void list_dir(const char *root, const char *dir, void (*cb)(void *, int),
                      abuf *buf, int depth)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    if ((size_t)snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= sizeof path)
+        return;
     if (mon_read_file(root, path, buf))
         for (char *p = buf->p; *p;) {
             char *end;
@@ -119,14 +120,16 @@ static void list_dir(const char *root, const char *dir, void (*cb)(void *, int),
         }
     if (depth >= MAX_DEPTH)
         return;
-    snprintf(path, sizeof path, "%s%s", root, dir);
+    if ((size_t)snprintf(path, sizeof path, "%s%s", root, dir) >= sizeof path)
+        return;
     DIR *d = opendir(path);
     if (!d)
         return;
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
+            continue;
         if (e->d_type == DT_UNKNOWN && !is_dir(root, path))
             continue;
         list_dir(root, path, cb, arg, buf, depth + 1);
