@@ -45,6 +45,7 @@ struct mon_ptree {
 };
 
 typedef struct pstat {
+    char comm[32];
     char state;
     int ppid;
     unsigned long long utime, stime, start, vsize;
@@ -59,9 +60,10 @@ static bool read_stat(mon_ptree *t, int pid, pstat *s)
     if (!mon_read_file(t->root, path, &t->buf))
         return false;
     /* comm may hold spaces and parentheses: the fields start after the last ')' */
-    char *close = strrchr(t->buf.p, ')');
-    if (!close || close[1] != ' ')
+    char *open = strchr(t->buf.p, '('), *close = strrchr(t->buf.p, ')');
+    if (!open || !close || close < open || close[1] != ' ')
         return false;
+    snprintf(s->comm, sizeof s->comm, "%.*s", (int)(close - open - 1), open + 1);
     return sscanf(close + 2,
                   "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %ld %*d "
                   "%llu %llu %lld",
@@ -225,6 +227,12 @@ typedef struct sums {
     bool io, fd;
 } sums;
 
+/* The agents aifbd starts beside a role in the same Slurm job are not the job's workload. */
+static bool agent(const char *comm)
+{
+    return !strcmp(comm, "aifb-monitor") || !strcmp(comm, "aifb-logship");
+}
+
 /* Reads one watched process; false when it is gone or its pid was taken by another process. */
 static bool read_watched(mon_ptree *t, pent *e, pent *v, size_t n, sums *s)
 {
@@ -238,6 +246,8 @@ static bool read_watched(mon_ptree *t, pent *e, pent *v, size_t n, sums *s)
         if (!e->tree)
             return false;
     }
+    if (t->cgdir && agent(st.comm))
+        return false;
     e->ppid = st.ppid;
     e->start = st.start;
     e->alive = true;

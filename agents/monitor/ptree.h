@@ -29,7 +29,8 @@ typedef struct mon_ptree mon_ptree;
 mon_ptree *ptree_new_pid(const char *root, int pid, aifb_err *err);
 /* Watches the processes of the cgroup folder cgdir (a path under root, such as
  * /sys/fs/cgroup/system.slice/slurmstepd.scope/job_42) and of its sub-folders, but exclude_pid
- * (the monitor itself). */
+ * (the monitor itself) and the agents aifbd starts beside a role (processes named aifb-monitor
+ * or aifb-logship), which are not the job's workload. */
 mon_ptree *ptree_new_cgroup(const char *root, const char *cgdir, int exclude_pid);
 
 /* Appends the watched set's samples. False once the watched process is gone (--pid: it ended,
