@@ -142,12 +142,15 @@ static int setup_sources(mon *m)
         }
     } else if (o->job) {
         char dir[4096];
-        if (cgroup_job_dir(o->root, o->job_id, dir, sizeof dir, &err) != AIFB_OK) {
+        if (cgroup_job_dir(o->root, o->job_id, dir, sizeof dir, &err) == AIFB_OK) {
+            log_info("watching the processes of the cgroup %s", dir);
+            m->tree = ptree_new_cgroup(o->root, dir, (int)getpid());
+        } else if (o->job_by_default) {
+            log_warn("no process series: %s", err.msg);
+        } else {
             fprintf(stderr, "aifb-monitor: %s\n", err.msg);
             return 1;
         }
-        log_info("watching the processes of the cgroup %s", dir);
-        m->tree = ptree_new_cgroup(o->root, dir, (int)getpid());
     }
     if (!o->no_node)
         m->node = node_new(o->root);
@@ -284,7 +287,7 @@ static void describe(const mon *m)
     abuf what = {0};
     if (o->pid)
         abuf_printf(&what, "process %d and its descendants, ", o->pid);
-    else if (o->job)
+    else if (m->tree)
         abuf_puts(&what, "the Slurm job's processes, ");
     if (m->node)
         abuf_puts(&what, "the node, ");

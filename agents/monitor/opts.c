@@ -259,8 +259,8 @@ static aifb_code finish(mon_opts *o, bool spool_max_given, aifb_err *err)
     const char *job_id = getenv("SLURM_JOB_ID");
     if (job_id && *job_id) {
         o->job_id = job_id;
-        if (!o->pid)
-            o->job = true;
+        if (!o->pid && !o->job)
+            o->job = o->job_by_default = true;
     }
     if (!o->instance[0]) {
         if (gethostname(o->instance, sizeof o->instance - 1) || !o->instance[0])

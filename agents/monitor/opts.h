@@ -26,6 +26,8 @@ typedef struct mon_opts {
     const char *remote_write; /* strings point into argv unless said otherwise */
     int pid;                  /* 0: no --pid */
     bool job;                 /* the processes of the Slurm job (its cgroup) */
+    bool job_by_default;      /* --job only because SLURM_JOB_ID is set: not finding the job's
+                               * cgroup is a warning, not an error */
     const char *job_id;       /* $SLURM_JOB_ID, or NULL: the job the cgroup names */
     int64_t interval_ms;
     int64_t duration_ms;      /* 0: until the process is gone or a signal */

@@ -97,8 +97,11 @@ Test(monitor_opts, job_is_the_default_inside_slurm_without_pid)
     mon_opts o;
     aifb_err err = {0};
     cr_assert_eq(PARSE(&o, &err, "--remote-write", URL), AIFB_OK);
-    cr_assert(o.job);
+    cr_assert(o.job && o.job_by_default);
     cr_assert_str_eq(o.job_id, "42");
+    mon_opts_free(&o);
+    cr_assert_eq(PARSE(&o, &err, "--remote-write", URL, "--job"), AIFB_OK);
+    cr_assert(o.job && !o.job_by_default);
     mon_opts_free(&o);
     cr_assert_eq(PARSE(&o, &err, "--remote-write", URL, "--pid", "7"), AIFB_OK);
     cr_assert_not(o.job);
