@@ -96,9 +96,10 @@ aifb_code plan_pick_port(const char *host, int *port, aifb_err *err);
 
 /* ---- plan_agents.c: the agents beside each role ---- */
 
-/* Where the agents of the plans built from now on send what they observe (a copy is kept);
- * aifbd_executor_new sets it once from the observe settings. NULL or unset URLs: no agent. */
-void plan_set_observe(const aifbd_observe_config *o);
+/* Where the agents of the plans built from now on send what they observe (a copy is kept), and
+ * the executor's grace period, which bounds the agents' last flush; aifbd_executor_new sets it
+ * once from the configuration. NULL or unset URLs: no agent. */
+void plan_set_observe(const aifbd_observe_config *o, int grace_ms);
 
 /* A role's agents: aifb-monitor when a Prometheus receiver is set, aifb-logship when Loki is. */
 typedef struct plan_agents {

@@ -173,7 +173,7 @@ aifb_code aifbd_executor_new(const aifbd_config *cfg, executor **out, aifb_err *
 {
     bool local = !strcmp(cfg->executor, "local");
     plan_set_agents_dir(local ? NULL : cfg->slurm.agents_dir);
-    plan_set_observe(&cfg->observe);
+    plan_set_observe(&cfg->observe, cfg->grace_ms);
     if (local)
         return exec_local_new(cfg->grace_ms, out, err);
     if (!strcmp(cfg->executor, "slurm-ssh"))

@@ -21,10 +21,21 @@ static struct {
     char prometheus_url[2048];
     char loki_url[2048];
     int interval_ms;
+    int flush_ms;
 } observe;
 
-void plan_set_observe(const aifbd_observe_config *o)
+/* How long an agent tries to push what it holds once asked to stop: within the executor's grace
+ * period (a cancelled run's group is killed after it), a second to spare, never under a second
+ * nor above the agents' own default of ten. */
+static int flush_ms_for(int grace_ms)
 {
+    int ms = (grace_ms > 0 ? grace_ms : 5000) - 1000;
+    return ms < 1000 ? 1000 : ms > 10000 ? 10000 : ms;
+}
+
+void plan_set_observe(const aifbd_observe_config *o, int grace_ms)
+{
+    observe.flush_ms = flush_ms_for(grace_ms);
     snprintf(observe.prometheus_url, sizeof observe.prometheus_url, "%s",
              o && o->prometheus_url ? o->prometheus_url : "");
     snprintf(observe.loki_url, sizeof observe.loki_url, "%s", o && o->loki_url ? o->loki_url : "");
@@ -63,6 +74,14 @@ static void add_labels(argv_b *a, const plan_input *in, const char *role)
     }
 }
 
+static void add_flush(argv_b *a)
+{
+    char ms[32];
+    snprintf(ms, sizeof ms, "%dms", observe.flush_ms);
+    arg(a, "--flush-timeout");
+    arg(a, ms);
+}
+
 /* The host a monitor beside the service scrapes: the service's own address, or loopback when it
  * listens on every interface (or its address is only known on the node, as on Slurm). */
 static const char *scrape_host(const char *host)
@@ -99,6 +118,7 @@ static aifb_code monitor_argv(const plan_input *in, const char *role, const kv *
     }
     arg(a, "--spool");
     argf(a, "%s/%s.monitor-spool", in->dir, role);
+    add_flush(a);
     return AIFB_OK;
 }
 
@@ -112,10 +132,15 @@ static void logship_argv(const plan_input *in, const char *role, argv_b *a)
     arg(a, "--file");
     argf(a, "%s/%s.err", in->dir, role);
     add_labels(a, in, role);
+    if (in->id[0] == 's') { /* not the run_id the shipper takes from $AIFB_RUN_ID */
+        arg(a, "--label");
+        arg(a, "run_id=");
+    }
     arg(a, "--positions");
     argf(a, "%s/%s.logship.positions", in->dir, role);
     arg(a, "--spool");
     argf(a, "%s/%s.logship-spool", in->dir, role);
+    add_flush(a);
 }
 
 aifb_code plan_agents_build(const plan_input *in, const char *role, const kv *vars, size_t nvars,

@@ -41,12 +41,12 @@ static void observe(const char *prom, const char *loki)
 {
     aifbd_observe_config o = {
         .prometheus_url = (char *)prom, .loki_url = (char *)loki, .interval_ms = 500};
-    plan_set_observe(&o);
+    plan_set_observe(&o, 3000);
 }
 
 static void reset(void)
 {
-    plan_set_observe(NULL);
+    plan_set_observe(NULL, 0);
 }
 
 TestSuite(plan_agents, .fini = reset);
@@ -113,6 +113,8 @@ Test(plan_agents, a_prometheus_receiver_puts_a_labelled_monitor_beside_each_role
               "llm-sim declares metrics_path: the service's own metrics are scraped");
     cr_assert(has_pair(a, "--spool", RUN_DIR "/service.monitor-spool"));
     cr_assert_str_eq(svc->pid_flag, "--pid");
+    cr_assert(has_pair(a, "--flush-timeout", "2000ms"),
+              "the last flush fits in the executor's 3 s grace period");
     cr_assert(has_pair(cli->cmd.argv, "--label", "role=client"));
     cr_assert_not(has_arg(cli->cmd.argv, "--scrape"), "the client has no /metrics");
     cr_assert(
@@ -147,6 +149,7 @@ Test(plan_agents, a_loki_receiver_ships_each_roles_output_and_error)
     cr_assert(has_pair(a, "--label", "role=client"));
     cr_assert(has_pair(a, "--label", "run_id=r-0123456789ab"));
     cr_assert_null(l->pid_flag, "the shipper follows files, not a process");
+    cr_assert(has_pair(a, "--flush-timeout", "2000ms"));
     plan_free(p);
 }
 
@@ -158,6 +161,8 @@ Test(plan_agents, a_long_lived_service_is_labelled_with_its_service_id)
                        "service_id=s-0123456789ab"));
     cr_assert(has_pair(agent_named(&p->service, "logship")->cmd.argv, "--label",
                        "service_id=s-0123456789ab"));
+    cr_assert(has_pair(agent_named(&p->service, "logship")->cmd.argv, "--label", "run_id="),
+              "no run_id taken from the environment for a service");
     plan_free(p);
 }
 
