@@ -385,6 +385,24 @@ def test_a_file_that_does_not_exist_yet_is_waited_for(workdir, shippers, loki):
     assert loki.stream(stream="stdout").lines == ["late"]
 
 
+def test_a_glob_follows_files_created_later(workdir, shippers, loki):
+    logs = os.path.join(workdir, "logs")
+    os.mkdir(logs)
+    append(os.path.join(logs, "a.log"), ["a1"])
+    s = ship(shippers, workdir, loki.url, files=(),
+             extra=["--glob", os.path.join(logs, "*.log"), "--file-stream",
+                    os.path.join(logs, "*.log") + "=app"])
+    loki.wait_lines(1)
+    append(os.path.join(logs, "b.log"), ["b1"])
+    append(os.path.join(logs, "ignored.txt"), ["not matched"])
+    append(os.path.join(logs, "a.log"), ["a2"])
+    loki.wait_lines(3)
+    time.sleep(0.3)
+    assert s.stop() == 0
+    assert sorted(loki.stream(stream="app").lines) == ["a1", "a2", "b1"]
+    assert set(s.saved()) == {os.path.join(logs, "a.log"), os.path.join(logs, "b.log")}
+
+
 # ---- what is in a line -------------------------------------------------------------------------
 
 def test_a_1_mib_line_arrives_whole(workdir, shippers, loki):
@@ -474,6 +492,26 @@ def test_labels_tenant_and_token(workdir, shippers, loki):
     assert token_value not in s.log()
 
 
+def test_loki_going_down_and_coming_back_mid_stream(workdir, shippers, loki):
+    """The listener and the kept-alive connection are closed while lines keep coming: the lines
+    written meanwhile arrive once Loki is back, after the earlier ones."""
+    path = os.path.join(workdir, "service.out")
+    s = ship(shippers, workdir, loki.url, extra=["--backoff-max", "300ms",
+                                                 "--batch-wait", "200ms"])
+    append(path, numbered("up", 0, 100))
+    loki.wait_lines(100)
+    loki.down()
+    append(path, numbered("down", 0, 100))
+    time.sleep(1)
+    loki.up()
+    append(path, numbered("back", 0, 100))
+    loki.wait_lines(300)
+    assert s.stop() == 0
+    assert loki.stream(stream="stdout").lines == (numbered("up", 0, 100) + numbered("down", 0, 100)
+                                                  + numbered("back", 0, 100))
+    assert s.stats()["retries"] >= 1
+
+
 # ---- the spool ---------------------------------------------------------------------------------
 
 def test_the_spool_bound_drops_the_oldest_batches_and_counts_them(workdir, shippers):
@@ -529,7 +567,9 @@ def test_sigterm_with_loki_down_spools_and_a_restart_sends_it(workdir, shippers)
 
 def test_sigterm_pushes_what_is_left_and_exits_0(workdir, shippers, loki):
     path = os.path.join(workdir, "service.out")
-    s = ship(shippers, workdir, loki.url, extra=["--batch-wait", "60s"])
+    stats_file = os.path.join(workdir, "stats.json")
+    s = ship(shippers, workdir, loki.url, extra=["--batch-wait", "60s", "--stats-file",
+                                                 stats_file])
     with open(path, "w") as f:
         f.write("complete\nno newline yet")
     wait_until(lambda: os.path.exists(s.positions), 10, "the start")
@@ -540,6 +580,8 @@ def test_sigterm_pushes_what_is_left_and_exits_0(workdir, shippers, loki):
     assert time.monotonic() - t0 < 10
     assert loki.stream(stream="stdout").lines == ["complete", "no newline yet"]
     assert s.saved()[path] == os.path.getsize(path)
+    with open(stats_file) as f:
+        assert json.load(f) == s.stats()  # the counters line, as JSON
     # A restart repeats nothing.
     s2 = ship(shippers, workdir, loki.url)
     time.sleep(1)
