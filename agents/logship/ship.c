@@ -314,17 +314,22 @@ static void drain(ship *s, const char *why)
     log_info("aifb-logship: %s: shipping what is left (within %lld ms)", why,
              (long long)o->flush_timeout_ms);
     int64_t deadline = aifb_mono_ms() + o->flush_timeout_ms;
-    bool forced = false;
+    bool forced = false, at_end = false;
     tail_check(s->t);
     while (!forced && aifb_mono_ms() < deadline) {
         if (ls_sender_full(s->snd)) {
             wait_sender(s, deadline, &forced);
             continue;
         }
-        if (!tail_read(s->t, ROUND_BUDGET))
+        if (!tail_read(s->t, ROUND_BUDGET)) {
+            at_end = true;
             break;
+        }
     }
-    tail_flush(s->t);
+    /* A partial line is a last line only at the end of its file: cut short, the rest of it is
+     * still unread and comes at the next start. */
+    if (at_end)
+        tail_flush(s->t);
     cut(s);
     while (!forced && aifb_mono_ms() < deadline && !ls_sender_settled(s->snd))
         wait_sender(s, deadline, &forced);
