@@ -6,8 +6,9 @@ that never decreases and a process count that follows them; aifb-llmsim's /metri
 relabelled with the run's labels; Prometheus stopped for 30 s and started again on the same port
 and storage loses no sample, with the batches held in memory and, with a tiny --memory-buffer, in
 the disk spool; the monitor ends with exit status 0 when its process ends, after --duration and on
-SIGTERM, and its series end with it (stale markers); the bearer token reaches the receiver and
-never the log; a bad option is refused with exit status 2 naming it."""
+SIGTERM, and its series end with it (stale markers); no NVML and a scrape target that does not
+answer are no failure; the bearer token reaches the receiver and never the log; a bad option is
+refused with exit status 2 naming it."""
 
 import http.server
 import json
@@ -321,14 +322,18 @@ def test_sigterm_sends_a_last_sample_and_exits_zero(prometheus):
     assert len(stamps) >= 2 and stamps[-1] >= stopped - 0.05, (stamps, stopped)
 
 
-def test_no_nvml_means_no_gpu_series_and_no_failure(prometheus):
+def test_no_nvml_and_a_dead_scrape_target_are_no_failure(prometheus):
     run_id = new_run_id()
-    mon = Monitor("--remote-write", prometheus.write_url, "--duration", "300ms", "--interval",
+    dead = "http://127.0.0.1:%d/metrics" % free_port()
+    mon = Monitor("--remote-write", prometheus.write_url, "--duration", "500ms", "--interval",
                   "100ms", "--label", "run_id=" + run_id, "--nvml-library",
-                  "/nonexistent/libnvidia-ml.so.1")
+                  "/nonexistent/libnvidia-ml.so.1", "--scrape", dead)
     assert mon.wait(30) == 0
     log = mon.finish()
     assert log.count("no GPU series") == 1, log
+    assert log.count("scrape of %s failed" % dead) == 1, log
+    assert prometheus.query_value('max_over_time(aifb_monitor_scrape_up{run_id="%s"}[5m])'
+                                  % run_id) == 0
     assert prometheus.query('last_over_time({run_id="%s",__name__=~"aifb_gpu_.*"}[5m])'
                             % run_id) == []
     assert prometheus.query_value('count(last_over_time(aifb_node_load1{run_id="%s"}[5m]))'
