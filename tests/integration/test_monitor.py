@@ -283,6 +283,8 @@ def test_scrapes_llmsim_and_relabels_its_series(prometheus):
                       "--no-node", "--no-gpu")
         assert mon.wait(30) == 0
         log = mon.finish()
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+            exposed = r.read().decode()
     finally:
         sim.terminate()
         sim.wait()
@@ -296,7 +298,9 @@ def test_scrapes_llmsim_and_relabels_its_series(prometheus):
     assert float(tokens[0]["value"][1]) == 15
     buckets = prometheus.query("last_over_time(vllm:time_to_first_token_seconds_bucket%s[5m])"
                                % sel)
-    assert len(buckets) == 23 and {s["metric"]["le"] for s in buckets} >= {"0.001", "+Inf"}
+    ttft_lines = [line for line in exposed.splitlines()
+                  if line.startswith("vllm:time_to_first_token_seconds_bucket{")]
+    assert len(buckets) == len(ttft_lines) > 2 and "+Inf" in {s["metric"]["le"] for s in buckets}
     assert prometheus.query_value("min_over_time(aifb_monitor_scrape_up%s[5m])" % sel) == 1
     assert prometheus.query_value("max_over_time(aifb_monitor_scrape_samples%s[5m])" % sel) > 100
     assert prometheus.query("vllm:generation_tokens_total" + sel) == []  # ended with the monitor
@@ -380,7 +384,8 @@ def test_prometheus_down_for_30s_loses_no_sample():
             stamps = [t for t, _ in samples(prom, "aifb_node_load1" + sel, "3m").popitem()[1]]
             assert stamps[0] < down - 1 and stamps[-1] > up + 1, (stamps, down, up)
             gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-            assert max(gaps) < 1.5, "a gap of %.1f s in %s" % (max(gaps), stamps)
+            # a late tick stretches one gap and shortens the next; a lost one doubles it
+            assert max(gaps) < 1.9, "a gap of %.1f s in %s" % (max(gaps), stamps)
             in_outage = [t for t in stamps if down < t < up]
             assert len(in_outage) >= 28, len(in_outage)
         buffered = 'max_over_time(aifb_monitor_buffered_bytes{run_id="%s",where="%s"}[3m])'
