@@ -49,11 +49,14 @@ static char *read_token(const mon_opts *o, int *bad)
 
 int main(int argc, char **argv)
 {
+    /* A signal ignored by the parent would be discarded, never seen by sigtimedwait. */
     sigset_t stop;
     sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGHUP);
+    static const int stops[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        signal(stops[i], SIG_DFL);
+        sigaddset(&stop, stops[i]);
+    }
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
