@@ -71,10 +71,10 @@ Test(monitor_opts, every_option)
     aifb_err err = {0};
     cr_assert_eq(PARSE(&o, &err, "--remote-write=" URL, "--interval=250ms", "--duration", "2m",
                        "--flush-timeout", "1.5s", "--no-node", "--no-gpu", "--memory-buffer",
-                       "64KiB", "--spool", "/tmp/s", "--spool-max-bytes", "1GB", "--instance",
-                       "node-7", "--token-file", "/etc/aifb/token", "--root", "/tmp/fake",
-                       "--nvml-library", "/opt/nvml.so", "--log-level", "debug", "--label",
-                       "a=b=c"),
+                       "64KiB", "--spool", "monitor-spool", "--spool-max-bytes", "1GB",
+                       "--instance", "node-7", "--token-file", "/etc/aifb/token", "--root",
+                       "captured", "--nvml-library", "/opt/nvml.so", "--log-level", "debug",
+                       "--label", "a=b=c"),
                  AIFB_OK, "%s", err.msg);
     cr_assert_eq(o.interval_ms, 250);
     cr_assert_eq(o.duration_ms, 120000);
@@ -84,7 +84,7 @@ Test(monitor_opts, every_option)
     cr_assert_eq(o.spool_max_bytes, 1000000000);
     cr_assert_str_eq(o.instance, "node-7");
     cr_assert_str_eq(o.token_file, "/etc/aifb/token");
-    cr_assert_str_eq(o.root, "/tmp/fake");
+    cr_assert_str_eq(o.root, "captured");
     cr_assert_str_eq(o.nvml_library, "/opt/nvml.so");
     cr_assert_eq(o.log_level, AIFB_LOG_DEBUG);
     cr_assert_str_eq(o.labels[0].value, "b=c");
