@@ -20,7 +20,9 @@
 #include "monitor/ptree.h"
 #include "monitor/scrape.h"
 
-#define WAIT_SLICE_MS 200
+#define WAIT_SLICE_MS  200
+#define STALLED_MS     1000 /* a batch unanswered this long: Prometheus is away */
+#define CLOSE_SPOOL_MS 500  /* at the very end, for what is still in memory */
 
 typedef struct mon {
     const mon_opts *o;
@@ -273,7 +275,9 @@ static void drain(mon *m)
         if (left <= 0)
             break;
         outbox_pump(m->out);
-        outbox_wait(m->out, (int)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS));
+        /* Prometheus away: meanwhile, memory goes to the spool, where it would go at the end */
+        if (!outbox_spill_one(m->out, STALLED_MS))
+            outbox_wait(m->out, (int)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS));
         if (wait_signal(0)) {
             log_warn("a second signal: not waiting for the rest to be sent");
             break;
@@ -307,7 +311,7 @@ int monitor_run(const mon_opts *o, const char *token)
     if (rc) {
         if (m.out) {
             mon_outbox_stats st;
-            outbox_close(m.out, &st);
+            outbox_close(m.out, 0, &st);
         }
         teardown(&m);
         return rc;
@@ -317,7 +321,7 @@ int monitor_run(const mon_opts *o, const char *token)
     run_loop(&m, why, sizeof why);
     drain(&m);
     mon_outbox_stats st;
-    outbox_close(m.out, &st);
+    outbox_close(m.out, CLOSE_SPOOL_MS, &st);
     fprintf(stderr,
             "aifb-monitor: done (%s): %llu samples in %llu batches sent (%llu bytes), %llu "
             "retries, %llu samples dropped; %llu batches left in the spool%s%s\n",

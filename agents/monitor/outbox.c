@@ -33,6 +33,7 @@ struct mon_outbox {
     flight inflight;
     size_t inflight_samples;
     uint64_t base_done, base_sent; /* the sender's counters at the hand-over */
+    int64_t handed_ms;             /* when (CLOCK_MONOTONIC) */
     uint64_t dropped_samples, dropped_batches, spooled;
     bool warned; /* about this outage's spilling or dropping */
 };
@@ -185,6 +186,7 @@ static void hand_over(mon_outbox *o, const void *body, size_t len, size_t sample
     o->base_sent = st.batches_sent;
     o->inflight = from;
     o->inflight_samples = samples;
+    o->handed_ms = aifb_mono_ms();
     aifb_err err = {0};
     if (promrw_sender_submit_encoded(o->sender, body, len, samples, &err) != AIFB_OK) {
         log_warn("a batch of %zu samples could not be queued: %s", samples, err.msg);
@@ -239,6 +241,15 @@ void outbox_wait(mon_outbox *o, int timeout_ms)
     outbox_pump(o);
 }
 
+bool outbox_spill_one(mon_outbox *o, int64_t stalled_ms)
+{
+    if (!o->sp || !o->head || o->inflight == FLIGHT_NONE ||
+        aifb_mono_ms() - o->handed_ms < stalled_ms)
+        return false;
+    to_spool(o);
+    return true;
+}
+
 bool outbox_empty(const mon_outbox *o)
 {
     return o->inflight == FLIGHT_NONE && !o->head && !(o->sp && spool_count(o->sp));
@@ -274,7 +285,7 @@ void outbox_stats(mon_outbox *o, mon_outbox_stats *st)
     fill_stats(o, &ps, st);
 }
 
-void outbox_close(mon_outbox *o, mon_outbox_stats *final)
+void outbox_close(mon_outbox *o, int spool_ms, mon_outbox_stats *final)
 {
     settle_if_done(o);
     promrw_stats ps;
@@ -284,14 +295,21 @@ void outbox_close(mon_outbox *o, mon_outbox_stats *final)
     if (o->inflight == FLIGHT_GONE)
         drop(o, o->inflight_samples);
     o->inflight = FLIGHT_NONE;
-    while (o->head) {
-        if (o->sp)
-            to_spool(o);
-        else {
+    int64_t until = aifb_mono_ms() + spool_ms;
+    while (o->head && o->sp && aifb_mono_ms() < until)
+        to_spool(o);
+    if (o->head) {
+        uint64_t batches = o->mem_batches, before = o->dropped_samples;
+        while (o->head) {
             ob_batch *b = mem_pop(o);
             drop(o, b->samples);
             batch_free(b);
         }
+        if (o->sp)
+            log_warn("the newest %llu batches (%llu samples) could not be spooled within %d ms: "
+                     "dropped",
+                     (unsigned long long)batches, (unsigned long long)(o->dropped_samples - before),
+                     spool_ms);
     }
     fill_stats(o, &ps, final);
     spool_close(o->sp);

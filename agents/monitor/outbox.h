@@ -49,11 +49,17 @@ void outbox_push(mon_outbox *o, void *body, size_t len, size_t samples);
 bool outbox_pump(mon_outbox *o);
 /* Waits up to timeout_ms for the batch in flight, then pumps. */
 void outbox_wait(mon_outbox *o, int timeout_ms);
+/* When the batch in flight has waited stalled_ms or more (Prometheus is away) and a spool is
+ * open, moves the oldest memory batch to the spool (the one in flight first, keeping the order);
+ * true when one moved. For the end: what would go to the spool at close goes there while the
+ * monitor still waits for Prometheus, and the close stays short. */
+bool outbox_spill_one(mon_outbox *o, int64_t stalled_ms);
 /* Nothing waiting and nothing in flight. */
 bool outbox_empty(const mon_outbox *o);
 void outbox_stats(mon_outbox *o, mon_outbox_stats *st);
-/* Stops the sender (abandoning a batch in flight), spools what is left (or counts it dropped
- * without a spool), fills *final and frees everything. */
-void outbox_close(mon_outbox *o, mon_outbox_stats *final);
+/* Stops the sender (abandoning a batch in flight), spools what is left in memory for at most
+ * spool_ms (each batch is an fsynced file: thousands take seconds), counts the rest dropped (all
+ * of it without a spool), fills *final and frees everything. */
+void outbox_close(mon_outbox *o, int spool_ms, mon_outbox_stats *final);
 
 #endif

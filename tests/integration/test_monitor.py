@@ -6,7 +6,8 @@ that never decreases and a process count that follows them; aifb-llmsim's /metri
 relabelled with the run's labels; Prometheus stopped for 30 s and started again on the same port
 and storage loses no sample, with the batches held in memory and, with a tiny --memory-buffer, in
 the disk spool; the monitor ends with exit status 0 when its process ends, after --duration and on
-SIGTERM, and its series end with it (stale markers); no NVML and a scrape target that does not
+SIGTERM, and its series end with it (stale markers); what it could not send at SIGTERM waits in
+the spool for the next monitor, which sends it first; no NVML and a scrape target that does not
 answer are no failure; the bearer token reaches the receiver and never the log; a bad option is
 refused with exit status 2 naming it."""
 
@@ -401,6 +402,33 @@ def test_prometheus_down_for_30s_loses_no_sample():
         for f in os.listdir(spool):
             os.unlink(os.path.join(spool, f))
         os.rmdir(spool)
+
+
+def test_what_sigterm_could_not_send_is_sent_by_the_next_monitor(prometheus, tmp_path):
+    """Prometheus unreachable (nothing listens on the port): on SIGTERM the monitor waits
+    --flush-timeout, leaves its batches in the spool and exits 0; the next monitor on the same
+    spool sends them, oldest first, before its own."""
+    spool = str(tmp_path / "spool")
+    run_id = new_run_id()
+    dead = "http://127.0.0.1:%d/api/v1/write" % free_port()
+    common = ["--interval", "200ms", "--no-gpu", "--label", "run_id=" + run_id, "--spool", spool]
+    first = Monitor("--remote-write", dead, "--flush-timeout", "1500ms", *common)
+    time.sleep(1.5)
+    started = time.monotonic()
+    assert first.stop(15) == 0
+    assert time.monotonic() - started >= 1.4  # it waited for Prometheus
+    log = first.finish()
+    left = len([f for f in os.listdir(spool) if f.endswith(".rec")])
+    assert left >= 5 and ("%d batches left in the spool" % left) in log, log
+    assert "0 samples dropped" in log, log
+    second = Monitor("--remote-write", prometheus.write_url, "--duration", "1s", *common)
+    assert second.wait(30) == 0
+    log = second.finish()
+    assert "0 samples dropped; 0 batches left in the spool" in log, log
+    stamps = [t for t, _ in samples(prometheus, 'aifb_node_load1{run_id="%s"}' % run_id)
+              .popitem()[1]]
+    assert len(stamps) >= left + 4, stamps
+    assert max(b - a for a, b in zip(stamps[:left], stamps[1:left])) < 0.4, stamps
 
 
 class TokenReceiver(http.server.BaseHTTPRequestHandler):

@@ -175,7 +175,7 @@ Test(monitor_outbox, an_outage_held_in_memory_is_resent_in_order)
     set_down(false);
     drain(o);
     TAKEN("b00", "b01", "b02", "b03", "b04", "b05", "b06", "b07", "b08", "b09");
-    outbox_close(o, &st);
+    outbox_close(o, 5000, &st);
     cr_assert_eq(st.samples_sent, 30);
     cr_assert_eq(st.batches_sent, 10);
     cr_assert_eq(st.samples_dropped, 0);
@@ -195,7 +195,7 @@ Test(monitor_outbox, an_outage_beyond_memory_goes_through_the_spool_in_order)
     drain(o);
     TAKEN("b00", "b01", "b02", "b03", "b04", "b05", "b06", "b07", "b08", "b09", "b10", "b11", "b12",
           "b13");
-    outbox_close(o, &st);
+    outbox_close(o, 5000, &st);
     cr_assert_eq(st.disk_batches, 0);
     cr_assert_eq(st.samples_dropped, 0);
 }
@@ -206,7 +206,7 @@ Test(monitor_outbox, what_is_left_at_the_end_is_sent_first_by_the_next_monitor)
     mon_outbox *o = open_outbox(1 << 20, spool_dir);
     push_range(o, "b", 0, 5);
     mon_outbox_stats st;
-    outbox_close(o, &st);
+    outbox_close(o, 5000, &st);
     cr_assert_eq(st.disk_batches, 5, "the batch in flight and the four behind it");
     cr_assert_eq(st.samples_dropped, 0);
     o = open_outbox(1 << 20, spool_dir);
@@ -214,7 +214,43 @@ Test(monitor_outbox, what_is_left_at_the_end_is_sent_first_by_the_next_monitor)
     set_down(false);
     drain(o);
     TAKEN("b00", "b01", "b02", "b03", "b04", "c00", "c01");
-    outbox_close(o, &st);
+    outbox_close(o, 5000, &st);
+}
+
+Test(monitor_outbox, at_the_end_memory_moves_to_the_spool_while_prometheus_is_away)
+{
+    set_down(true);
+    mon_outbox *o = open_outbox(1 << 20, spool_dir);
+    push_range(o, "b", 0, 6);
+    cr_assert_not(outbox_spill_one(o, 60000), "the batch in flight has not waited a minute");
+    int moved = 0;
+    while (outbox_spill_one(o, 0))
+        moved++;
+    cr_assert_eq(moved, 6, "the batch in flight first, then the five behind it");
+    mon_outbox_stats st;
+    outbox_stats(o, &st);
+    cr_assert_eq(st.mem_batches, 0);
+    cr_assert_eq(st.disk_batches, 6);
+    outbox_close(o, 0, &st);
+    cr_assert_eq(st.disk_batches, 6);
+    cr_assert_eq(st.samples_dropped, 0);
+    o = open_outbox(1 << 20, spool_dir);
+    set_down(false);
+    drain(o);
+    TAKEN("b00", "b01", "b02", "b03", "b04", "b05");
+    outbox_close(o, 0, &st);
+}
+
+Test(monitor_outbox, a_close_out_of_time_drops_the_newest_and_says_so)
+{
+    set_down(true);
+    mon_outbox *o = open_outbox(1 << 20, spool_dir);
+    push_range(o, "b", 0, 4);
+    mon_outbox_stats st;
+    outbox_close(o, 0, &st);
+    cr_assert_eq(st.batches_dropped, 4);
+    cr_assert_eq(st.samples_dropped, 12);
+    cr_assert_eq(st.disk_batches, 0);
 }
 
 Test(monitor_outbox, without_a_spool_a_full_memory_drops_the_oldest_but_the_one_in_flight)
@@ -229,7 +265,7 @@ Test(monitor_outbox, without_a_spool_a_full_memory_drops_the_oldest_but_the_one_
     set_down(false);
     drain(o);
     TAKEN("b00", "b08", "b09");
-    outbox_close(o, &st);
+    outbox_close(o, 5000, &st);
 }
 
 Test(monitor_outbox, a_refused_batch_is_counted_and_the_next_goes_on)
@@ -241,7 +277,7 @@ Test(monitor_outbox, a_refused_batch_is_counted_and_the_next_goes_on)
     drain(o);
     TAKEN("b00", "b02");
     mon_outbox_stats st;
-    outbox_close(o, &st);
+    outbox_close(o, 5000, &st);
     cr_assert_eq(nrefused, 1);
     cr_assert_eq(st.samples_dropped, 5);
     cr_assert_eq(st.samples_sent, 6);
