@@ -232,15 +232,32 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* A stop asked for while the followed process still runs (a process group stopped as one: the
+ * process and its shipper get SIGTERM together) waits for that process to end, at most half the
+ * flush timeout, so the lines it writes while it stops are shipped too. */
+static bool stop_now(ship *s, const char *sig, const char **pending, int64_t *until)
+{
+    if (*pending || !s->o->follow_pid || s->pid_gone)
+        return true; /* a second signal, or nothing to wait for */
+    *pending = sig;
+    *until = aifb_mono_ms() + s->o->flush_timeout_ms / 2;
+    log_info("aifb-logship: %s: waiting for process %d to end first", sig, (int)s->o->follow_pid);
+    return false;
+}
+
 static const char *follow_loop(ship *s)
 {
     const logship_opts *o = s->o;
     bool more = true;
     int64_t next_tick = aifb_mono_ms() + o->poll_interval_ms, read_at = 0, last_round = 0;
+    int64_t stop_until = 0;
+    const char *stop_sig = NULL;
     int ifd = tail_fd(s->t);
     for (;;) {
         if (s->pid_gone)
-            return "the followed process ended";
+            return stop_sig ? stop_sig : "the followed process ended";
+        if (stop_sig && aifb_mono_ms() >= stop_until)
+            return stop_sig;
         int64_t now = aifb_mono_ms();
         if (now >= next_tick) {
             tail_check(s->t);
@@ -264,6 +281,8 @@ static const char *follow_loop(ship *s)
             timeout = min64(timeout, s->batch.opened_ms + o->batch_wait_ms - now);
         if (more && !full)
             timeout = min64(timeout, read_at - now);
+        if (stop_sig)
+            timeout = min64(timeout, stop_until - now);
         struct pollfd pf[4] = {{s->sigfd, POLLIN, 0},
                                {s->pidfd, POLLIN, 0},
                                {full ? -1 : ifd, POLLIN, 0},
@@ -272,7 +291,7 @@ static const char *follow_loop(ship *s)
             log_warn("aifb-logship: poll: %s", strerror(errno));
         if (pf[0].revents & POLLIN) {
             const char *sig = read_signal(s);
-            if (sig)
+            if (sig && stop_now(s, sig, &stop_sig, &stop_until))
                 return sig;
         }
         if (pf[1].revents & POLLIN)

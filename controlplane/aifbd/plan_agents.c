@@ -162,7 +162,8 @@ aifb_code plan_agents_build(const plan_input *in, const char *role, const kv *va
         argv_b a = {0};
         logship_argv(in, role, &a);
         out->argv[out->n] = a.v;
-        out->agents[out->n++] = (exec_agent){.name = "logship", .cmd = {a.v, NULL}};
+        out->agents[out->n++] =
+            (exec_agent){.name = "logship", .cmd = {a.v, NULL}, .pid_flag = "--follow-pid"};
     }
     return AIFB_OK;
 }

@@ -43,6 +43,7 @@ typedef struct exec_launch {
     char ***agent_argvs;
     char ***agent_envps;
     pid_t *agent_pids;
+    bool *agent_follows; /* given main's pid: it ends by itself once main has ended */
     char pid_text[24];
 } exec_launch;
 
@@ -136,12 +137,14 @@ static void prepare_agents(exec_launch *l, const exec_role_spec *spec, const cha
     l->agent_argvs = xcalloc(l->nagents, sizeof *l->agent_argvs);
     l->agent_envps = xcalloc(l->nagents, sizeof *l->agent_envps);
     l->agent_pids = xcalloc(l->nagents, sizeof *l->agent_pids);
+    l->agent_follows = xcalloc(l->nagents, sizeof *l->agent_follows);
     for (size_t i = 0; i < l->nagents; i++) {
         abuf b = {0};
         abuf_printf(&b, "%s/%s.%s.log", dir, role, spec->agent_names[i]);
         l->agent_logs[i] = abuf_take(&b);
         l->agent_paths[i] = xstrdup(spec->agents[i].path);
         l->agent_argvs[i] = agent_argv(l, &spec->agents[i], spec->agent_pid_flags[i]);
+        l->agent_follows[i] = spec->agent_pid_flags[i] != NULL;
         l->agent_envps[i] = build_envp(&spec->agents[i], &as_aifbd, extra_env);
     }
 }
@@ -163,6 +166,7 @@ static void agents_free(exec_launch *l)
     free(l->agent_argvs);
     free(l->agent_envps);
     free(l->agent_pids);
+    free(l->agent_follows);
 }
 
 static exec_launch *launch_prepare(const exec_role_spec *spec, const char *dir, const char *role,
@@ -381,6 +385,9 @@ static void start_agents(exec_launch *l, pid_t main_pid)
     for (size_t i = 0; i < l->nagents; i++) {
         pid_t pid = fork();
         if (pid == 0) {
+            /* A group of its own: stopping the role's group (a cancel, the end of the run)
+             * stops main, and main's end then stops the agent, once, after main's last words. */
+            setpgid(0, 0);
             reset_signals();
             if (redirect(1, l->agent_logs[i], O_WRONLY | O_CREAT | O_APPEND) || dup2(1, 2) < 0)
                 _exit(126);
@@ -410,12 +417,14 @@ static bool agents_running(exec_launch *l)
     return any;
 }
 
-/* Main has ended: each agent is asked to flush and leave, and killed if it has not within
- * AGENT_STOP_WAIT_MS, so the role's end is recorded only once nothing of it runs. */
+/* Main has ended: an agent that follows main's pid sees it and leaves by itself, any other is
+ * asked to with one SIGTERM (a second one would cut its flush short); each is killed if it has
+ * not left within AGENT_STOP_WAIT_MS, so the role's end is recorded only once nothing of it
+ * runs. */
 static void stop_agents(exec_launch *l)
 {
     for (size_t i = 0; i < l->nagents; i++)
-        if (l->agent_pids[i] > 0)
+        if (l->agent_pids[i] > 0 && !l->agent_follows[i])
             kill(l->agent_pids[i], SIGTERM);
     struct timespec tick = {0, 50 * 1000 * 1000};
     for (int waited = 0; agents_running(l) && waited < AGENT_STOP_WAIT_MS; waited += 50)

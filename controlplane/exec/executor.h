@@ -27,12 +27,13 @@ typedef struct exec_cmd {
 } exec_cmd;
 
 /* A program that runs beside a role (aifb-monitor, aifb-logship), as aifbd's user and outside
- * any image, and gets SIGTERM once the role's main command has ended (or the plan is stopped);
- * it should then flush what it holds and exit. Its output goes to <role>.<name>.log in the run's
- * folder, never into the role's own .out and .err. How long it started after main differs:
- * the local executor starts it right after main, with pid_flag and main's pid appended to its
- * argv when pid_flag is set (so it can follow main's process tree); a Slurm job starts it before
- * the role's setup commands, without a pid (it finds the job's processes itself). */
+ * any image, that must flush what it holds and exit once the role's main command has ended. Its
+ * output goes to <role>.<name>.log in the run's folder, never into the role's own .out and .err.
+ * The local executor starts it right after main, in a process group of its own (stopping the
+ * role stops main, not its agents), with pid_flag and main's pid appended to its argv when
+ * pid_flag is set: such an agent must end by itself once that pid is gone; one without gets
+ * SIGTERM when main has ended. A Slurm job starts every agent before the role's setup commands,
+ * without a pid (it finds the job's processes itself), and sends SIGTERM once the role ended. */
 typedef struct exec_agent {
     const char *name; /* "monitor", "logship": [a-z]+ */
     exec_cmd cmd;

@@ -148,7 +148,8 @@ Test(plan_agents, a_loki_receiver_ships_each_roles_output_and_error)
     cr_assert(has_pair(a, "--positions", RUN_DIR "/client.logship.positions"));
     cr_assert(has_pair(a, "--label", "role=client"));
     cr_assert(has_pair(a, "--label", "run_id=r-0123456789ab"));
-    cr_assert_null(l->pid_flag, "the shipper follows files, not a process");
+    cr_assert_str_eq(l->pid_flag, "--follow-pid",
+                     "locally the shipper follows main, so it ships main's last lines");
     cr_assert(has_pair(a, "--flush-timeout", "2000ms"));
     plan_free(p);
 }

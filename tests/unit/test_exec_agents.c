@@ -7,8 +7,8 @@
 
 #include "test_exec_support.h"
 
-/* The agents get the executor's grace period to flush on a cancel (SIGTERM to SIGKILL), so
- * these tests give it one well above the agents' 0.3 s flush. */
+/* A grace period well above the agents' 0.3 s flush, so a test would see an agent cut short by
+ * the executor's SIGKILL if stopping a role reached its agents. */
 static void setup_with_grace(void)
 {
     test_setup();
@@ -19,12 +19,19 @@ static void setup_with_grace(void)
 
 TestSuite(exec_agents, .init = setup_with_grace, .fini = test_teardown, .timeout = 60);
 
-/* Records its arguments, whether the pid it was given is alive, and on SIGTERM writes
- * "<name>.flushed" in the run folder after a pause (a flush to a slow receiver). */
+/* Records its arguments and whether the pid it was given is alive. Given a pid ("--pid PID"),
+ * it leaves by itself once that process is gone ("main-gone"); on SIGTERM it leaves too
+ * ("got-term"). Either way it pauses (a flush to a slow receiver) and then writes
+ * "<name>.flushed" in the run folder. */
 #define AGENT_SCRIPT                                                                               \
-    "trap 'echo got-term; sleep 0.3; echo done > \"$AIFB_TEST_DIR/$0.flushed\"; exit 0' TERM\n"    \
+    "flush() { sleep 0.3; echo done > \"$AIFB_TEST_DIR/$0.flushed\"; exit 0; }\n"                  \
+    "trap 'echo got-term; flush' TERM\n"                                                           \
     "echo \"args $*\"\n"                                                                           \
-    "if [ -n \"$2\" ] && kill -0 \"$2\" 2>/dev/null; then echo main-alive; fi\n"                   \
+    "if [ \"$1\" = --pid ] && kill -0 \"$2\" 2>/dev/null; then\n"                                  \
+    "    echo main-alive\n"                                                                        \
+    "    while kill -0 \"$2\" 2>/dev/null; do sleep 0.05; done\n"                                  \
+    "    echo main-gone; flush\n"                                                                  \
+    "fi\n"                                                                                         \
     "while :; do sleep 0.05; done\n"
 
 static exec_plan client_plan(const char *id, char **cli, exec_agent *agents, size_t n)
@@ -71,8 +78,9 @@ Test(exec_agents, agents_follow_main_by_pid_log_apart_and_flush_before_the_run_e
     cr_assert(strstr(mon_log, "main-alive"), "main was running when the monitor started");
     cr_assert(strstr(ship_log, "args --files\n"), "no pid for an agent without a flag: %s",
               ship_log);
-    cr_assert(strstr(mon_log, "got-term") && strstr(ship_log, "got-term"),
-              "both agents were asked to stop");
+    cr_assert(strstr(mon_log, "main-gone") && !strstr(mon_log, "got-term"),
+              "the agent following main left by itself, unsignalled: %s", mon_log);
+    cr_assert(strstr(ship_log, "got-term"), "the other one was asked to stop: %s", ship_log);
     cr_assert(test_exists("monitor.flushed") && test_exists("logship.flushed"),
               "the run ended before its agents had flushed");
     cr_assert(strstr(out, "client-output r-0000000000a1 client"),
@@ -108,6 +116,10 @@ Test(exec_agents, a_cancelled_run_stops_its_agents_politely_too)
     exec_status st = test_poll_until_final(test_ex, p.id, NULL);
     cr_assert_eq(st.phase, EXEC_CANCELLED, "%d: %s", st.phase, st.reason);
     cr_assert(test_exists("monitor.flushed"), "the agent was killed before it could flush");
+    char *log = test_read("client.monitor.log");
+    cr_assert(strstr(log, "main-gone") && !strstr(log, "got-term"),
+              "stopping the role stopped main, and main's end the agent: %s", log);
+    free(log);
     cr_assert(!test_group_alive(test_pgid("client")));
 }
 
