@@ -6,14 +6,11 @@ series, all labelled with the run, and the receiver holds both roles' output, li
 
 import json
 import os
-import sys
 
 import pytest
 
 from aifbtest import Daemon, processes_with
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from lokiserver import LokiServer  # noqa: E402
+from lokiserver import LokiServer
 
 QUICK = ["-p", "requests=60", "-p", "concurrency=4", "-p", "ttft_ms=20", "-p", "itl_ms=5",
          "-p", "output_tokens=8"]

@@ -22,6 +22,7 @@ import time
 import pytest
 
 from aifbtest import BIN, Daemon
+from lokiserver import LokiServer
 from slurmcluster import (SlurmCluster, active_jobs, check_info_cluster,
                           check_stop_cancels_a_redis_run, job_ids, jobs_with_comment,
                           recipe_folder)
@@ -102,6 +103,38 @@ def test_a_load_client_of_two_tasks_is_one_srun_step_with_one_merged_result(aifb
     parts = [json.load(open(os.path.join(run["run_dir"], "client", "result.json.part%d" % t)))
              for t in range(2)]
     assert sorted(p["completed"] for p in parts) == [20, 20]
+
+
+def test_a_run_observed_on_slurm_sends_its_logs_and_metrics_from_the_jobs(cluster, recipes,
+                                                                          prometheus):
+    """The agents hook of the job scripts: aifb-monitor and aifb-logship start beside each role
+    in its job, ship the role's output and the node's and the service's series, and stop with
+    the job. (The test cluster tracks processes without cgroups, so there are no process-tree
+    series: the monitor says so in its log and carries on.)"""
+    with LokiServer() as loki:
+        d = Daemon(env=slurm_env(cluster, AIFB_PROMETHEUS_URL=prometheus.write_url,
+                                 AIFB_LOKI_URL=loki.url), recipes=recipes).start()
+        try:
+            run_id = d.cli("run", "start", "llm-sim", "-p", "requests=30", "-p", "concurrency=2",
+                           "-p", "ttft_ms=20", "-p", "itl_ms=5", "-p", "output_tokens=4",
+                           "-p", "rate=10").stdout.strip()
+            run = d.wait_state(run_id, "RUN_STATE_SUCCEEDED", timeout=120)
+            with open(os.path.join(run["run_dir"], "client.out"), errors="replace") as f:
+                written = f.read().splitlines()
+            assert loki.wait_requests(lambda reqs: any(
+                dict(k).get("run_id") == run_id and dict(k).get("role") == "client"
+                for k in loki.streams), timeout=30)
+            assert loki.stream(run_id=run_id, role="client", stream="stdout").lines == written
+            for role in ("service", "client"):
+                assert os.path.exists(os.path.join(run["run_dir"], role + ".monitor.log")), role
+                got = prometheus.query('last_over_time(aifb_node_load1{run_id="%s",role="%s"}[10m])'
+                                       % (run_id, role))
+                assert got, "no node series from the %s job" % role
+            scraped = prometheus.query(
+                'last_over_time(vllm:request_success_total{run_id="%s"}[10m])' % run_id)
+            assert scraped, "the service job's monitor did not scrape aifb-llmsim"
+        finally:
+            d.cleanup()
 
 
 def test_stopping_a_run_cancels_both_jobs_at_once_and_leaves_no_redis_process(aifbd, cluster):
