@@ -13,7 +13,8 @@
 # 3. Pacing: aifb-loadgen alone, open loop with constant arrivals at each BENCH_PACE_RATES rate,
 #    one-token chat answers (not streamed) from aifb-llmsim. Figures from result.json:
 #    achieved_rate / target_rate and p99_lag_ms; the rates up to 10k again with --spin-us
-#    (BENCH_PACE_SPIN_US, default 200; 0 leaves it out).
+#    (BENCH_PACE_SPIN_US, default 1000: the gap at 1,000 req/s, so the thread never sleeps; 0
+#    leaves it out).
 # Both comparisons run in two halves in the order A B B A (aifb-loadgen, peer, peer, aifb-loadgen),
 # so that a machine getting faster or slower meanwhile weighs on both sides alike.
 # Every client runs on core 0 and every server on core 1 (taskset), so a client never takes CPU
@@ -33,7 +34,7 @@ stream_n=${BENCH_STREAM_REQUESTS:-20000}
 peer_n=${BENCH_PEER_REQUESTS:-3000}
 pace_rates=${BENCH_PACE_RATES:-1000 10000 30000}
 pace_s=${BENCH_PACE_SECONDS:-5}
-pace_spin_us=${BENCH_PACE_SPIN_US:-200} # the rates of the lag target again with --spin-us (0: not)
+pace_spin_us=${BENCH_PACE_SPIN_US:-1000} # the rates of the lag target again with --spin-us (0: not)
 py=/usr/bin/python3 # Debian's python3, which has aiohttp (python3-aiohttp)
 client_cpu=0 server_cpu=1
 # shellcheck source=bench/lib.sh

@@ -25,7 +25,7 @@ test_pkgs=(
 # bench/loadgen.sh measures aifb-loadgen beside wrk (against a local nginx) and a Python aiohttp
 # client; taskset (util-linux) pins each side to its own core.
 bench_pkgs=(
-  wrk nginx-light python3 python3-aiohttp util-linux procps prometheus-node-exporter
+  wrk nginx-light python3 python3-aiohttp util-linux procps prometheus prometheus-node-exporter
 )
 
 want=("${build_pkgs[@]}")
