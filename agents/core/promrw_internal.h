@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/httppush.h"
 #include "core/promrw.h"
 #include "core/rng.h"
 
@@ -45,21 +46,13 @@ struct promrw_sender {
     promrw_stats st;
 };
 
-/* How one POST went. */
-typedef enum rw_outcome {
-    RW_SENT,    /* 2xx */
-    RW_RETRY,   /* 5xx, 429, no connection: worth another try */
-    RW_REFUSED, /* any other status: the receiver will never take this body */
-    RW_STOPPED, /* abandoned because the sender is being freed */
-} rw_outcome;
-
 /* Sets up s->curl and s->headers for every request. False with a message if libcurl cannot. */
 bool rw_http_init(promrw_sender *s, aifb_err *err);
 void rw_http_free(promrw_sender *s);
 /* POSTs the payload once. *status is the HTTP status (0 without an answer); why (for anything
- * but RW_SENT) is a sentence for people: "HTTP 400 from URL: <answer>" or "URL unreachable:
+ * but HTTPPUSH_SENT) is a sentence for people: "HTTP 400 from URL: <answer>" or "URL unreachable:
  * <reason>". */
-rw_outcome rw_http_post(promrw_sender *s, const rw_payload *p, int *status, char *why,
-                        size_t whylen);
+httppush_outcome rw_http_post(promrw_sender *s, const rw_payload *p, int *status, char *why,
+                              size_t whylen);
 
 #endif

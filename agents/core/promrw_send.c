@@ -161,30 +161,30 @@ static void deliver(promrw_sender *s, rw_payload *p, bool *failing)
     for (int attempt = 0;; attempt++) {
         int status = 0;
         char why[sizeof s->st.last_error];
-        rw_outcome o = rw_http_post(s, p, &status, why, sizeof why);
+        httppush_outcome o = rw_http_post(s, p, &status, why, sizeof why);
         pthread_mutex_lock(&s->lock);
         s->st.last_status = status;
-        if (o == RW_SENT) {
+        if (o == HTTPPUSH_SENT) {
             s->st.batches_sent++;
             s->st.samples_sent += p->samples;
             s->st.bytes_sent += p->len;
-        } else if (o != RW_STOPPED) {
+        } else if (o != HTTPPUSH_STOPPED) {
             set_error(s, why);
         }
         pthread_mutex_unlock(&s->lock);
-        if (o == RW_SENT) {
+        if (o == HTTPPUSH_SENT) {
             if (*failing)
                 log_info("promrw: %s takes batches again", s->shown);
             *failing = false;
             payload_free(p);
             return;
         }
-        if (o == RW_REFUSED) {
+        if (o == HTTPPUSH_REFUSED) {
             log_warn("promrw: a batch of %zu samples was refused and dropped: %s", p->samples, why);
             drop_payload(s, p, NULL, true);
             return;
         }
-        if (o == RW_STOPPED) {
+        if (o == HTTPPUSH_STOPPED) {
             drop_payload(s, p, PROMRW_DROP_STOPPED, false);
             return;
         }

@@ -135,7 +135,7 @@ static ls_outcome post(ls_sender *s, const void *body, size_t len, ls_format for
     int status = 0;
     char why[sizeof s->st.last_error];
     ls_outcome o = ls_http_post(s, body, len, format, &status, why, sizeof why);
-    if (o == LS_SENT) {
+    if (o == HTTPPUSH_SENT) {
         pthread_mutex_lock(&s->lock);
         s->st.last_status = status;
         s->st.batches_sent++;
@@ -147,10 +147,10 @@ static ls_outcome post(ls_sender *s, const void *body, size_t len, ls_format for
         pthread_mutex_unlock(&s->lock);
         return o;
     }
-    if (o == LS_STOPPED)
+    if (o == HTTPPUSH_STOPPED)
         return o;
     set_error(s, status, why);
-    if (o == LS_REFUSED) {
+    if (o == HTTPPUSH_REFUSED) {
         pthread_mutex_lock(&s->lock);
         s->st.batches_refused++;
         s->st.lines_refused += lines;
@@ -204,17 +204,17 @@ static void send_spooled(ls_sender *s, int *attempt, int64_t *next_try)
         s->st.batches_refused++;
         s->st.lines_refused += lines;
         pthread_mutex_unlock(&s->lock);
-        o = LS_REFUSED;
+        o = HTTPPUSH_REFUSED;
     } else {
         o = post(s, r + 1, len - 1, (ls_format)r[0], lines);
     }
     free(rec);
-    if (o == LS_SENT || o == LS_REFUSED) {
+    if (o == HTTPPUSH_SENT || o == HTTPPUSH_REFUSED) {
         spool_pop(s->sp, NULL);
         spool_counts(s);
         *attempt = 0;
         *next_try = 0;
-    } else if (o == LS_RETRY) {
+    } else if (o == HTTPPUSH_RETRY) {
         count_retry(s);
         *next_try = aifb_mono_ms() + backoff_ms(s, (*attempt)++);
     }
@@ -225,13 +225,13 @@ static void send_spooled(ls_sender *s, int *attempt, int64_t *next_try)
 static bool send_direct(ls_sender *s, ls_payload *p, int *attempt, int64_t *next_try)
 {
     ls_outcome o = post(s, p->body, p->len, p->format, p->lines);
-    if (o == LS_SENT || o == LS_REFUSED) {
+    if (o == HTTPPUSH_SENT || o == HTTPPUSH_REFUSED) {
         *attempt = 0;
         *next_try = 0;
         done(s, p);
         return true;
     }
-    if (o == LS_STOPPED)
+    if (o == HTTPPUSH_STOPPED)
         return false;
     if (s->sp) {
         count_retry(s);

@@ -7,15 +7,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/httppush.h"
 #include "core/rng.h"
 #include "logship/sender.h"
 
-typedef enum ls_outcome {
-    LS_SENT,    /* 2xx */
-    LS_RETRY,   /* 429, 5xx, no connection, no answer in time */
-    LS_REFUSED, /* any other status: sending it again cannot work */
-    LS_STOPPED, /* abandoned: the sender is stopping */
-} ls_outcome;
+/* How one push went (core/httppush.h). */
+typedef httppush_outcome ls_outcome;
 
 struct ls_sender {
     pthread_mutex_t lock;
@@ -51,7 +48,7 @@ struct ls_sender {
 aifb_code ls_http_init(ls_sender *s, const ls_sender_opts *o, aifb_err *err);
 void ls_http_free(ls_sender *s);
 /* POSTs one body; *status is the HTTP status (0 without an answer), why a sentence for people
- * when the outcome is not LS_SENT. */
+ * when the outcome is not HTTPPUSH_SENT. */
 ls_outcome ls_http_post(ls_sender *s, const void *body, size_t len, ls_format format, int *status,
                         char *why, size_t whylen);
 
