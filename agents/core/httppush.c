@@ -2,6 +2,7 @@
 #include "core/httppush.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,4 +108,38 @@ void httppush_free_headers(struct curl_slist *h)
         if (strncmp(i->data, "Authorization:", 14) == 0)
             memset(i->data, 0, strlen(i->data));
     curl_slist_free_all(h);
+}
+
+aifb_code httppush_check_url(const char *url, const char *what, const char *creds_hint,
+                             char **url_out, char **shown, aifb_err *err)
+{
+    if (!url || !*url)
+        return aifb_err_set(err, AIFB_EINVAL, "%s is empty", what);
+    CURLU *u = curl_url();
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    char *user = NULL;
+    bool creds = uc == CURLUE_OK && curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
+    curl_free(user);
+    curl_url_cleanup(u);
+    if (uc != CURLUE_OK)
+        return aifb_err_set(err, AIFB_EINVAL, "%s is not a URL: %s", what, curl_url_strerror(uc));
+    if (creds)
+        return aifb_err_set(err, AIFB_EINVAL, "%s must not carry user:password@ (%s)", what,
+                            creds_hint);
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        return aifb_err_set(err, AIFB_EINVAL, "%s '%.200s' is not http:// or https://", what, url);
+    *url_out = xstrdup(url);
+    *shown = xstrdup(url);
+    (*shown)[strcspn(*shown, "?#")] = '\0';
+    return AIFB_OK;
+}
+
+int64_t httppush_backoff_ms(rng *r, int min_ms, int max_ms, int attempt)
+{
+    int64_t w = min_ms;
+    for (int i = 0; i < attempt && w < max_ms; i++)
+        w *= 2;
+    if (w > max_ms)
+        w = max_ms;
+    return w / 2 + rng_range(r, 0, w - w / 2);
 }

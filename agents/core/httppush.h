@@ -14,6 +14,24 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
+#include "common/err.h"
+#include "core/rng.h"
+
+/* Checks a receiver's URL before anything is sent: a URL, http:// or https://, and without
+ * user:password@ (a credential in a URL ends up in messages and logs). what names the URL in
+ * messages ("the Loki URL"); creds_hint says how credentials are given instead. On success
+ * *url_out is a copy of url and *shown one without its query or fragment, for messages (both
+ * malloc'd). AIFB_EINVAL naming the problem; nothing is quoted before it is known to hold no
+ * credentials. */
+aifb_code httppush_check_url(const char *url, const char *what, const char *creds_hint,
+                             char **url_out, char **shown, aifb_err *err);
+
+/* The wait in ms before retry number attempt + 1: min_ms * 2^attempt, at most max_ms, drawn from
+ * [w/2, w] with r, so that agents that failed together do not come back together. */
+int64_t httppush_backoff_ms(rng *r, int min_ms, int max_ms, int attempt);
+
 typedef enum httppush_outcome {
     HTTPPUSH_SENT,    /* 2xx */
     HTTPPUSH_RETRY,   /* 429, 5xx, no connection, no answer in time */

@@ -56,33 +56,6 @@ static void drop_payload(promrw_sender *s, rw_payload *p, const char *reason, bo
 
 /* ---- configuration --------------------------------------------------------------------------- */
 
-static aifb_code check_url(promrw_sender *s, const char *url, aifb_err *err)
-{
-    if (!url || !*url)
-        return aifb_err_set(err, AIFB_EINVAL, "the remote write URL is empty");
-    /* No URL is quoted before it is known to hold no credentials. */
-    CURLU *u = curl_url();
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    char *user = NULL;
-    bool creds = uc == CURLUE_OK && curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
-    curl_free(user);
-    curl_url_cleanup(u);
-    if (uc != CURLUE_OK)
-        return aifb_err_set(err, AIFB_EINVAL, "the remote write URL is not a URL: %s",
-                            curl_url_strerror(uc));
-    if (creds)
-        return aifb_err_set(err, AIFB_EINVAL,
-                            "the remote write URL must not carry user:password@ (give them as "
-                            "the basic auth options)");
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        return aifb_err_set(err, AIFB_EINVAL,
-                            "remote write URL '%.200s' is not http:// or https://", url);
-    s->url = xstrdup(url);
-    s->shown = xstrdup(url);
-    s->shown[strcspn(s->shown, "?#")] = '\0';
-    return AIFB_OK;
-}
-
 static aifb_code take_opts(promrw_sender *s, const promrw_sender_opts *o, aifb_err *err)
 {
     static const promrw_sender_opts none = {0};
@@ -135,16 +108,10 @@ static struct timespec deadline_in(int64_t ms)
     return t;
 }
 
-/* Waits before retry number attempt + 1: min * 2^attempt capped at max, drawn from [w/2, w] so
- * that agents which failed together do not come back together. False when the sender stops. */
+/* Waits before retry number attempt + 1 (httppush_backoff_ms). False when the sender stops. */
 static bool backoff_wait(promrw_sender *s, int attempt)
 {
-    int64_t w = s->backoff_min_ms;
-    for (int i = 0; i < attempt && w < s->backoff_max_ms; i++)
-        w *= 2;
-    if (w > s->backoff_max_ms)
-        w = s->backoff_max_ms;
-    w = w / 2 + rng_range(&s->jitter, 0, w - w / 2);
+    int64_t w = httppush_backoff_ms(&s->jitter, s->backoff_min_ms, s->backoff_max_ms, attempt);
     struct timespec until = deadline_in(w);
     pthread_mutex_lock(&s->lock);
     while (!atomic_load(&s->stop))
@@ -265,7 +232,9 @@ aifb_code promrw_sender_new(const char *url, const promrw_sender_opts *opts, pro
     atomic_init(&s->stop, false);
     s->next_seq = 1;
     rng_seed(&s->jitter, (uint64_t)aifb_now_ms() ^ (uint64_t)(uintptr_t)s);
-    aifb_code rc = check_url(s, url, err);
+    aifb_code rc =
+        httppush_check_url(url, "the remote write URL", "give them as the basic auth options",
+                           &s->url, &s->shown, err);
     if (rc == AIFB_OK)
         rc = take_opts(s, opts, err);
     if (rc == AIFB_OK && !rw_http_init(s, err))

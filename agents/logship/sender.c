@@ -117,16 +117,9 @@ static bool to_spool(ls_sender *s, ls_payload *p)
 
 /* ---- requests -------------------------------------------------------------------------------- */
 
-/* The wait before retry number attempt + 1: min * 2^attempt, at most max, drawn from [w/2, w] so
- * that agents that failed together do not come back together. */
 static int64_t backoff_ms(ls_sender *s, int attempt)
 {
-    int64_t w = s->backoff_min_ms;
-    for (int i = 0; i < attempt && w < s->backoff_max_ms; i++)
-        w *= 2;
-    if (w > s->backoff_max_ms)
-        w = s->backoff_max_ms;
-    return w / 2 + rng_range(&s->jitter, 0, w - w / 2);
+    return httppush_backoff_ms(&s->jitter, s->backoff_min_ms, s->backoff_max_ms, attempt);
 }
 
 /* One request and its counters; the refusal message logged at most every LOG_EVERY_MS. */

@@ -11,31 +11,6 @@
 
 #include "common/util.h"
 
-static aifb_code check_url(ls_sender *s, const char *url, aifb_err *err)
-{
-    if (!url || !*url)
-        return aifb_err_set(err, AIFB_EINVAL, "the Loki URL is empty");
-    CURLU *u = curl_url();
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    char *user = NULL;
-    bool creds = uc == CURLUE_OK && curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
-    curl_free(user);
-    curl_url_cleanup(u);
-    if (uc != CURLUE_OK)
-        return aifb_err_set(err, AIFB_EINVAL, "the Loki URL is not a URL: %s",
-                            curl_url_strerror(uc));
-    if (creds)
-        return aifb_err_set(err, AIFB_EINVAL,
-                            "the Loki URL must not carry user:password@ (give a token with "
-                            "--token-file or AIFB_LOKI_TOKEN)");
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        return aifb_err_set(err, AIFB_EINVAL, "Loki URL '%.200s' is not http:// or https://", url);
-    s->url = xstrdup(url);
-    s->shown = xstrdup(url);
-    s->shown[strcspn(s->shown, "?#")] = '\0';
-    return AIFB_OK;
-}
-
 static struct curl_slist *headers_for(ls_sender *s, const ls_sender_opts *o, ls_format format)
 {
     struct curl_slist *h = NULL;
@@ -54,7 +29,9 @@ static struct curl_slist *headers_for(ls_sender *s, const ls_sender_opts *o, ls_
 
 aifb_code ls_http_init(ls_sender *s, const ls_sender_opts *o, aifb_err *err)
 {
-    aifb_code rc = check_url(s, o->url, err);
+    aifb_code rc = httppush_check_url(o->url, "the Loki URL",
+                                      "give a token with --token-file or AIFB_LOKI_TOKEN", &s->url,
+                                      &s->shown, err);
     if (rc != AIFB_OK)
         return rc;
     if (o->tenant && (strlen(o->tenant) > 256 || strpbrk(o->tenant, "\r\n")))
