@@ -1,0 +1,329 @@
+"""Contract test of gpx_aifb, the Grafana backend plugin, with a host that does what Grafana does.
+
+Grafana (through hashicorp/go-plugin) sets the magic cookie and protocol environment, starts the
+plugin, reads the handshake line from its stdout, connects with gRPC and calls pluginv2 on it.
+Here an independent gRPC implementation (Debian's python3-grpcio, stubs generated at test time
+from proto/grafana/pluginv2/backend.proto) plays Grafana against the sanitizer build of gpx_aifb
+and a real aifbd with the local executor on a loopback TCP port: Health, CheckHealth, every
+CallResource route, QueryData, a run of llm-sim started, seen RUNNING and stopped through the
+plugin, a Viewer refused, a wrong aifbd address, then Shutdown."""
+
+import importlib
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+import pytest
+
+from aifbtest import BIN, ROOT, Daemon, free_port
+from grpcstubs import health_pb
+
+_gen = tempfile.mkdtemp(prefix="aifb-plugin-stubs-")
+subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "proto"),
+                "--python_out=" + _gen, "--grpc_python_out=" + _gen,
+                "grafana/pluginv2/backend.proto"], check=True)
+sys.path.insert(0, _gen)
+pv2 = importlib.import_module("grafana.pluginv2.backend_pb2")
+pv2_grpc = importlib.import_module("grafana.pluginv2.backend_pb2_grpc")
+
+HANDSHAKE = re.compile(r"^1\|2\|tcp\|127\.0\.0\.1:(\d+)\|grpc\n$")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+SMALL_RUN = {"requests": 200, "rate": 20}  # about ten seconds of load: long enough to stop
+
+
+class Plugin:
+    """gpx_aifb started the way Grafana starts it, with its stderr kept in a file."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="aifb-plugin-")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        env = dict(os.environ)
+        env.update({
+            "grafana_plugin_type": "datasource", "PLUGIN_PROTOCOL_VERSIONS": "2",
+            "PLUGIN_MIN_PORT": "10000", "PLUGIN_MAX_PORT": "25000",
+            "ASAN_OPTIONS": "detect_leaks=1",
+            "LSAN_OPTIONS": "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"),
+        })
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen([os.path.join(BIN, "gpx_aifb")], stdout=subprocess.PIPE,
+                                         stderr=err, env=env, start_new_session=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+        assert ready, "no handshake line within 30 s:\n" + self.stderr()
+        self.handshake = self.proc.stdout.readline().decode()
+        m = HANDSHAKE.match(self.handshake)
+        assert m, "handshake line %r\n%s" % (self.handshake, self.stderr())
+        self.port = int(m.group(1))
+        self.channel = grpc.insecure_channel("127.0.0.1:%d" % self.port)
+
+    def stderr(self):
+        with open(self.stderr_path, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        self.channel.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def aifbd():
+    d = Daemon(listen="127.0.0.1:%d" % free_port()).start()
+    yield d
+    d.cleanup()
+
+
+@pytest.fixture(scope="module")
+def plugin():
+    p = Plugin()
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def resource(plugin):
+    return pv2_grpc.ResourceStub(plugin.channel)
+
+
+@pytest.fixture(scope="module")
+def data(plugin):
+    return pv2_grpc.DataStub(plugin.channel)
+
+
+@pytest.fixture(scope="module")
+def diagnostics(plugin):
+    return pv2_grpc.DiagnosticsStub(plugin.channel)
+
+
+def app_ctx(address, role="Editor", token=None):
+    """The PluginContext Grafana sends for the app: its jsonData and decrypted secrets."""
+    secure = {"aifbdToken": token} if token else {}
+    return pv2.PluginContext(
+        orgId=1, pluginId="aifb-controlplane-app", user=pv2.User(login="ann", role=role),
+        appInstanceSettings=pv2.AppInstanceSettings(
+            jsonData=json.dumps({"aifbdAddress": address}).encode(),
+            decryptedSecureJsonData=secure))
+
+
+def ds_ctx(address):
+    return pv2.PluginContext(
+        orgId=1, pluginId="aifb-controlplane-datasource", user=pv2.User(login="ann", role="Viewer"),
+        dataSourceInstanceSettings=pv2.DataSourceInstanceSettings(
+            uid="aifb", name="aifb", jsonData=json.dumps({"aifbdAddress": address}).encode()))
+
+
+def call(resource, ctx, method, path, body=None):
+    """One CallResource, as Grafana forwards /api/plugins/<id>/resources/<path>."""
+    req = pv2.CallResourceRequest(pluginContext=ctx, method=method, path=path.split("?")[0],
+                                  url=path, body=json.dumps(body).encode() if body else b"")
+    replies = list(resource.CallResource(req, timeout=30))
+    assert len(replies) == 1, replies
+    r = replies[0]
+    assert list(r.headers["Content-Type"].values) == ["application/json"]
+    return r.code, json.loads(r.body)
+
+
+def query(data, ctx, query_type, model=None, refid="A", span_ms=3600_000):
+    now = int(time.time() * 1000)
+    q = pv2.DataQuery(refId=refid, queryType=query_type, json=json.dumps(model or {}).encode(),
+                      timeRange=pv2.TimeRange(fromEpochMS=now - span_ms, toEpochMS=now + 60_000))
+    resp = data.QueryData(pv2.QueryDataRequest(pluginContext=ctx, queries=[q]), timeout=30)
+    return resp.responses[refid]
+
+
+def frame_rows(response):
+    """The single JSON frame of a data response, as a list of {field: value} rows."""
+    assert response.format == pv2.JSON and not response.error, response.error
+    assert len(response.frames) == 1
+    frame = json.loads(response.frames[0])
+    names = [f["name"] for f in frame["schema"]["fields"]]
+    cols = frame["data"]["values"]
+    assert len(cols) == len(names)
+    return frame, [dict(zip(names, row)) for row in zip(*cols)] if cols else []
+
+
+def test_handshake_is_alone_on_stdout_and_health_says_serving(plugin):
+    assert 10000 <= plugin.port <= 25000
+    health = grpc.insecure_channel("127.0.0.1:%d" % plugin.port)
+    check = health.unary_unary("/grpc.health.v1.Health/Check",
+                               request_serializer=health_pb.HealthCheckRequest.SerializeToString,
+                               response_deserializer=health_pb.HealthCheckResponse.FromString)
+    assert check(health_pb.HealthCheckRequest(service="plugin"), timeout=10).status == \
+        health_pb.HealthCheckResponse.SERVING
+    health.close()
+
+
+def test_methods_it_does_not_serve_are_unimplemented(plugin, diagnostics):
+    with pytest.raises(grpc.RpcError) as e:
+        diagnostics.CollectMetrics(pv2.CollectMetricsRequest(), timeout=10)
+    assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    for path in ("/plugin.GRPCStdio/StreamStdio", "/pluginv2.Stream/RunStream"):
+        stream = plugin.channel.unary_stream(path, request_serializer=lambda _: b"",
+                                             response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as e:
+            list(stream(None, timeout=10))
+        assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED, path
+
+
+def test_check_health_names_the_address_and_aifbd_version(aifbd, diagnostics):
+    version = aifbd.cli_json("info")["version"]
+    for ctx in (app_ctx(aifbd.address), ds_ctx(aifbd.address)):
+        r = diagnostics.CheckHealth(pv2.CheckHealthRequest(pluginContext=ctx), timeout=30)
+        assert r.status == pv2.CheckHealthResponse.OK, r.message
+        assert aifbd.address in r.message and version in r.message
+        assert json.loads(r.jsonDetails)["version"] == version
+
+
+def test_a_wrong_address_is_a_health_error_and_a_503(diagnostics, resource, data):
+    wrong = "127.0.0.1:%d" % free_port()
+    r = diagnostics.CheckHealth(pv2.CheckHealthRequest(pluginContext=app_ctx(wrong)), timeout=30)
+    assert r.status == pv2.CheckHealthResponse.ERROR and wrong in r.message
+    code, body = call(resource, app_ctx(wrong), "GET", "runs")
+    assert code == 503 and body["code"] == "UNAVAILABLE" and wrong in body["error"]
+    resp = query(data, ds_ctx(wrong), "runs")
+    assert resp.status == 503 and wrong in resp.error and not resp.frames
+
+
+def test_recipes_routes(aifbd, resource):
+    ctx = app_ctx(aifbd.address, role="Viewer")
+    code, body = call(resource, ctx, "GET", "recipes")
+    assert code == 200 and "llm-sim" in [r["name"] for r in body["recipes"]]
+    code, body = call(resource, ctx, "GET", "recipes/llm-sim")
+    assert code == 200 and {"requests", "rate"} <= {p["name"] for p in body["params"]}
+    code, body = call(resource, ctx, "GET", "recipes/no-such-recipe")
+    assert code == 404 and body["code"] == "NOT_FOUND" and "no-such-recipe" in body["error"]
+
+
+def test_unknown_routes_and_methods(aifbd, resource):
+    ctx = app_ctx(aifbd.address)
+    code, body = call(resource, ctx, "GET", "nothing/here")
+    assert code == 404 and body["code"] == "NOT_FOUND"
+    code, body = call(resource, ctx, "DELETE", "runs")
+    assert code == 405 and body["error"]
+
+
+def test_invalid_parameters_are_a_400_with_aifbds_message(aifbd, resource):
+    code, body = call(resource, app_ctx(aifbd.address), "POST", "runs",
+                      {"recipe": "llm-sim", "params": {"requests": 0}})
+    assert code == 400 and body["code"] == "INVALID_ARGUMENT" and "requests" in body["error"]
+    code, body = call(resource, app_ctx(aifbd.address), "POST", "runs", {"recipe": "llm-sim",
+                                                                          "colour": "red"})
+    assert code == 400 and "colour" in body["error"]
+
+
+def test_a_viewer_cannot_start_or_stop_and_nothing_reaches_aifbd(aifbd, resource):
+    before = aifbd.cli_json("run", "list")
+    viewer = app_ctx(aifbd.address, role="Viewer")
+    for method, path, body in (("POST", "runs", {"recipe": "llm-sim"}),
+                               ("POST", "runs/start", {"recipe": "llm-sim"}),
+                               ("POST", "services", {"recipe": "llm-sim"}),
+                               ("POST", "runs/r-000000000000/stop", None),
+                               ("POST", "services/s-000000000000/stop", None)):
+        code, reply = call(resource, viewer, method, path, body)
+        assert code == 403 and reply["code"] == "PERMISSION_DENIED", (path, reply)
+    assert aifbd.cli_json("run", "list") == before
+
+
+def wait_run(resource, ctx, run_id, states, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code, run = call(resource, ctx, "GET", "runs/" + run_id)
+        assert code == 200
+        if run["state"] in states:
+            return run
+        time.sleep(0.2)
+    raise AssertionError("run %s still %s" % (run_id, run["state"]))
+
+
+def test_a_run_started_seen_running_and_stopped_through_the_plugin(aifbd, resource, data):
+    editor = app_ctx(aifbd.address)
+    code, run = call(resource, editor, "POST", "runs", {"recipe": "llm-sim", "params": SMALL_RUN})
+    assert code == 200 and run["id"].startswith("r-"), run
+    params = {p["name"]: p["value"] for p in run["params"]}
+    assert params["requests"] == "200" and params["rate"] == "20"
+
+    # Seen RUNNING through the data source, as a dashboard's runs table shows it.
+    deadline = time.monotonic() + 60
+    while True:
+        _, rows = frame_rows(query(data, ds_ctx(aifbd.address), "runs", {"recipe": "llm-sim"}))
+        mine = [r for r in rows if r["id"] == run["id"]]
+        if mine and mine[0]["state"] == "RUNNING":
+            break
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.2)
+    assert mine[0]["recipe"] == "llm-sim" and mine[0]["ended"] is None
+    code, listed = call(resource, editor, "GET", "runs?state=RUNNING&recipe=llm-sim")
+    assert code == 200 and run["id"] in [r["id"] for r in listed["runs"]]
+
+    # A Viewer's stop is refused and the run goes on.
+    code, _ = call(resource, app_ctx(aifbd.address, role="Viewer"), "POST",
+                   "runs/%s/stop" % run["id"])
+    assert code == 403 and aifbd.run(run["id"])["state"] == "RUN_STATE_RUNNING"
+
+    code, stopped = call(resource, editor, "POST", "runs/%s/stop" % run["id"])
+    assert code == 200 and stopped["id"] == run["id"]
+    final = wait_run(resource, editor, run["id"], {"RUN_STATE_CANCELLED"})
+    assert "ann" in final["reason"]
+
+    code, body = call(resource, editor, "GET", "runs/%s/events" % run["id"])
+    states = [e["to_state"] for e in body["events"]]
+    assert code == 200 and states[0] == "PENDING" and "RUNNING" in states
+    assert states[-1] == "CANCELLED", states
+    code, body = call(resource, editor, "GET", "runs/r-000000000000/events")
+    assert code == 404
+
+
+def test_a_finished_runs_result_and_its_recipes_results_as_frames(aifbd, resource, data):
+    editor = app_ctx(aifbd.address)
+    code, run = call(resource, editor, "POST", "runs/start",
+                     {"recipe": "llm-sim", "params": {"requests": 20, "concurrency": 4}})
+    assert code == 200, run
+    wait_run(resource, editor, run["id"], {"RUN_STATE_SUCCEEDED"})
+    ds = ds_ctx(aifbd.address)
+    frame, rows = frame_rows(query(data, ds, "run_result", {"runId": run["id"]}))
+    metrics = {r["metric"]: r["value"] for r in rows}
+    assert frame["schema"]["name"] == run["id"] and metrics, rows
+    _, rows = frame_rows(query(data, ds, "recipe_results", {"recipe": "llm-sim"}))
+    assert run["id"] in [r["run_id"] for r in rows]
+    mine = [r for r in rows if r["run_id"] == run["id"]][0]
+    some = sorted(metrics)[0]
+    assert mine[some] == metrics[some] and mine["time"] > 0
+    # A query's own error does not spoil the request.
+    resp = query(data, ds, "run_result", {"runId": "r-000000000000"})
+    assert resp.status == 404 and resp.error
+    resp = query(data, ds, "something_else")
+    assert resp.status == 400 and "queryType" in resp.error
+
+
+def test_services_routes(aifbd, resource):
+    editor = app_ctx(aifbd.address)
+    code, service = call(resource, editor, "POST", "services", {"recipe": "llm-sim"})
+    assert code == 200 and service["id"].startswith("s-"), service
+    code, listed = call(resource, editor, "GET", "services")
+    assert code == 200 and service["id"] in [s["id"] for s in listed["services"]]
+    code, one = call(resource, editor, "GET", "services/" + service["id"])
+    assert code == 200 and one["recipe"] == "llm-sim"
+    code, stopped = call(resource, editor, "POST", "services/%s/stop" % service["id"])
+    assert code == 200 and stopped["id"] == service["id"]
+    code, _ = call(resource, editor, "GET", "services/s-000000000000")
+    assert code == 404
+
+
+def test_shutdown_exits_0_with_json_logs_and_no_sanitizer_report(plugin):
+    shutdown = plugin.channel.unary_unary("/plugin.GRPCController/Shutdown",
+                                          request_serializer=lambda _: b"",
+                                          response_deserializer=lambda b: b)
+    assert shutdown(None, timeout=10) == b""
+    assert plugin.proc.wait(timeout=30) == 0
+    assert plugin.proc.stdout.read() == b"", "stdout has more than the handshake line"
+    text = plugin.stderr()
+    assert not [l for l in text.splitlines() if any(m in l for m in SANITIZER_MARKS)], text
+    lines = [json.loads(l) for l in text.splitlines()]
+    assert lines and all({"@level", "@message", "@timestamp"} <= set(l) for l in lines)
+    assert "ann" in text and "aifbdToken" not in text
