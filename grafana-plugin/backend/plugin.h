@@ -12,6 +12,7 @@
  *   plugin_resource.c the CallResource routes, each one ControlPlane call
  *   plugin_frame.c    data frames in the SDK's JSON encoding
  *   plugin_query.c    Data.QueryData: runs, one run's result, a recipe's results over time
+ *   plugin_query_info.c  QueryData about aifbd itself (health, Slurm) and a run's events
  * Every handler builds its reply on the heap (the RPC module frees it) and never logs a token. */
 #ifndef AIFB_PLUGIN_H
 #define AIFB_PLUGIN_H

@@ -188,6 +188,20 @@ def test_a_wrong_address_is_a_health_error_and_a_503(diagnostics, resource, data
     assert code == 503 and body["code"] == "UNAVAILABLE" and wrong in body["error"]
     resp = query(data, ds_ctx(wrong), "runs")
     assert resp.status == 503 and wrong in resp.error and not resp.frames
+    _, rows = frame_rows(query(data, ds_ctx(wrong), "health", {"section": "daemon"}))
+    assert rows[0]["up"] == 0 and wrong in rows[0]["error"] and rows[0]["version"] is None
+
+
+def test_health_queries_describe_aifbd_and_its_absent_slurm(aifbd, data):
+    ds = ds_ctx(aifbd.address)
+    _, rows = frame_rows(query(data, ds, "health", {"section": "daemon"}))
+    info = aifbd.cli_json("info")
+    assert rows[0]["up"] == 1 and rows[0]["version"] == info["version"]
+    assert rows[0]["executor"] == "local" and rows[0]["recipe_count"] == info["recipe_count"]
+    _, rows = frame_rows(query(data, ds, "health", {"section": "slurm"}))
+    assert rows[0]["reachable"] is None and "local" in rows[0]["error"]
+    _, rows = frame_rows(query(data, ds, "health", {"section": "slurm_nodes"}))
+    assert rows == []
 
 
 def test_recipes_routes(aifbd, resource):
@@ -278,6 +292,15 @@ def test_a_run_started_seen_running_and_stopped_through_the_plugin(aifbd, resour
     code, body = call(resource, editor, "GET", "runs/r-000000000000/events")
     assert code == 404
 
+    # The same history as annotations (time, title, text), and the run alone as a table row.
+    ds = ds_ctx(aifbd.address)
+    _, rows = frame_rows(query(data, ds, "events", {"runId": run["id"]}))
+    assert [r["to_state"] for r in rows] == states and rows[-1]["title"] == "CANCELLED"
+    assert rows[-1]["text"].startswith(states[-2] + " -> CANCELLED") and rows[0]["time"] > 0
+    _, rows = frame_rows(query(data, ds, "runs", {"runId": run["id"]}))
+    assert [(r["id"], r["state"]) for r in rows] == [(run["id"], "CANCELLED")]
+    assert rows[0]["ended"] >= rows[0]["created"]
+
 
 def test_a_finished_runs_result_and_its_recipes_results_as_frames(aifbd, resource, data):
     editor = app_ctx(aifbd.address)
@@ -289,16 +312,24 @@ def test_a_finished_runs_result_and_its_recipes_results_as_frames(aifbd, resourc
     frame, rows = frame_rows(query(data, ds, "run_result", {"runId": run["id"]}))
     metrics = {r["metric"]: r["value"] for r in rows}
     assert frame["schema"]["name"] == run["id"] and metrics, rows
-    _, rows = frame_rows(query(data, ds, "recipe_results", {"recipe": "llm-sim"}))
+    frame, rows = frame_rows(query(data, ds, "recipe_results",
+                                   {"recipe": "llm-sim", "params": ["{concurrency,arrival}"]}))
     assert run["id"] in [r["run_id"] for r in rows]
     mine = [r for r in rows if r["run_id"] == run["id"]][0]
     some = sorted(metrics)[0]
     assert mine[some] == metrics[some] and mine["time"] > 0
+    assert mine["concurrency"] == 4 and mine["arrival"] == "poisson"
+    types = {f["name"]: f["type"] for f in frame["schema"]["fields"]}
+    assert types["concurrency"] == "number" and types["arrival"] == "string"
+    _, rows = frame_rows(query(data, ds, "recipe_results", {"recipe": "llm-sim", "metric": some}))
+    assert set(rows[0]) == {"time", "run_id", some}
     # A query's own error does not spoil the request.
     resp = query(data, ds, "run_result", {"runId": "r-000000000000"})
     assert resp.status == 404 and resp.error
     resp = query(data, ds, "something_else")
     assert resp.status == 400 and "queryType" in resp.error
+    resp = query(data, ds, "events", {"runId": "r-000000000000"})
+    assert resp.status == 404
 
 
 def test_services_routes(aifbd, resource):
