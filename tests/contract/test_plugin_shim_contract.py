@@ -148,6 +148,21 @@ def frame_rows(response):
     return frame, [dict(zip(names, row)) for row in zip(*cols)] if cols else []
 
 
+def test_plugin_json_files_name_the_executable_built_here():
+    src = os.path.join(ROOT, "grafana-plugin", "src")
+    with open(os.path.join(src, "plugin.json")) as f:
+        app = json.load(f)
+    with open(os.path.join(src, "datasource", "plugin.json")) as f:
+        ds = json.load(f)
+    assert (app["type"], app["id"]) == ("app", "aifb-controlplane-app")
+    assert (ds["type"], ds["id"]) == ("datasource", "aifb-controlplane-datasource")
+    # Grafana runs <plugin folder>/<executable>_linux_amd64; the data source's folder is nested.
+    assert app["backend"] and app["executable"] == "gpx_aifb"
+    assert ds["backend"] and os.path.normpath(os.path.join("datasource", ds["executable"])) == \
+        "gpx_aifb"
+    assert os.path.isfile(os.path.join(BIN, app["executable"]))
+
+
 def test_handshake_is_alone_on_stdout_and_health_says_serving(plugin):
     assert 10000 <= plugin.port <= 25000
     health = grpc.insecure_channel("127.0.0.1:%d" % plugin.port)
