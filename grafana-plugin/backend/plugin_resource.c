@@ -71,14 +71,17 @@ static ProtobufCMessage *request_from(route_req *r, const ProtobufCMessageDescri
     return m;
 }
 
+/* Sets a string field of a message built by pbjson, which may hold a heap string or protobuf-c's
+ * shared empty string (never freed). */
 static void set_string(ProtobufCMessage *m, const char *field, const char *value)
 {
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
     char **slot = (char **)((char *)m + f->offset);
-    if (*slot && *slot != (char *)f->default_value)
-        free(*slot);
+    char *old = *slot;
     *slot = xstrdup(value);
+    if (old && old != protobuf_c_empty_string)
+        free(old);
 }
 
 static Pluginv2__CallResourceResponse *list_recipes(route_req *r)

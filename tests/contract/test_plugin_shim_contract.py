@@ -163,6 +163,17 @@ def test_plugin_json_files_name_the_executable_built_here():
     assert os.path.isfile(os.path.join(BIN, app["executable"]))
 
 
+def test_started_by_hand_it_says_grafana_starts_it():
+    env = {k: v for k, v in os.environ.items() if k != "grafana_plugin_type"}
+    r = subprocess.run([os.path.join(BIN, "gpx_aifb")], capture_output=True, text=True, env=env,
+                       timeout=30)
+    assert r.returncode == 1 and r.stdout == "" and "Grafana starts it" in r.stderr
+    env.update({"grafana_plugin_type": "datasource", "PLUGIN_PROTOCOL_VERSIONS": "1"})
+    r = subprocess.run([os.path.join(BIN, "gpx_aifb")], capture_output=True, text=True, env=env,
+                       timeout=30)
+    assert r.returncode == 1 and r.stdout == "" and "speaks 2" in r.stderr
+
+
 def test_handshake_is_alone_on_stdout_and_health_says_serving(plugin):
     assert 10000 <= plugin.port <= 25000
     health = grpc.insecure_channel("127.0.0.1:%d" % plugin.port)
@@ -355,7 +366,8 @@ def test_services_routes(aifbd, resource):
     assert code == 200 and service["id"] in [s["id"] for s in listed["services"]]
     code, one = call(resource, editor, "GET", "services/" + service["id"])
     assert code == 200 and one["recipe"] == "llm-sim"
-    code, stopped = call(resource, editor, "POST", "services/%s/stop" % service["id"])
+    code, stopped = call(resource, editor, "POST", "services/%s/stop" % service["id"],
+                         {"reason": "done with it"})
     assert code == 200 and stopped["id"] == service["id"]
     code, _ = call(resource, editor, "GET", "services/s-000000000000")
     assert code == 404
