@@ -14,14 +14,20 @@
 #define AIFBD_TIMEOUT_MS  10000
 #define EVENTS_TIMEOUT_MS 1500
 
-static const char *secure_value(size_t n, void **entries, const char *key)
+/* The app's and the data source's secrets are two Entry types; one lookup each. */
+static const char *app_secret(const Pluginv2__AppInstanceSettings *s, const char *key)
 {
-    /* The two settings messages have different Entry types with the same layout. */
-    for (size_t i = 0; i < n; i++) {
-        const Pluginv2__AppInstanceSettings__DecryptedSecureJsonDataEntry *e = entries[i];
-        if (e->key && strcmp(e->key, key) == 0)
-            return e->value;
-    }
+    for (size_t i = 0; i < s->n_decryptedsecurejsondata; i++)
+        if (strcmp(s->decryptedsecurejsondata[i]->key, key) == 0)
+            return s->decryptedsecurejsondata[i]->value;
+    return NULL;
+}
+
+static const char *ds_secret(const Pluginv2__DataSourceInstanceSettings *s, const char *key)
+{
+    for (size_t i = 0; i < s->n_decryptedsecurejsondata; i++)
+        if (strcmp(s->decryptedsecurejsondata[i]->key, key) == 0)
+            return s->decryptedsecurejsondata[i]->value;
     return NULL;
 }
 
@@ -56,13 +62,11 @@ aifb_code plugin_target_from(const Pluginv2__PluginContext *ctx, plugin_target *
     if (ctx && ctx->appinstancesettings) {
         const Pluginv2__AppInstanceSettings *s = ctx->appinstancesettings;
         rc = address_from_json(&s->jsondata, "app", &t->address, err);
-        token = secure_value(s->n_decryptedsecurejsondata, (void **)s->decryptedsecurejsondata,
-                             "aifbdToken");
+        token = app_secret(s, "aifbdToken");
     } else if (ctx && ctx->datasourceinstancesettings) {
         const Pluginv2__DataSourceInstanceSettings *s = ctx->datasourceinstancesettings;
         rc = address_from_json(&s->jsondata, "data source", &t->address, err);
-        token = secure_value(s->n_decryptedsecurejsondata, (void **)s->decryptedsecurejsondata,
-                             "aifbdToken");
+        token = ds_secret(s, "aifbdToken");
     }
     if (rc != AIFB_OK)
         return rc;

@@ -35,6 +35,7 @@ pv2_grpc = importlib.import_module("grafana.pluginv2.backend_pb2_grpc")
 HANDSHAKE = re.compile(r"^1\|2\|tcp\|127\.0\.0\.1:(\d+)\|grpc\n$")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 SMALL_RUN = {"requests": 200, "rate": 20}  # about ten seconds of load: long enough to stop
+TOKEN = "plugin-contract-token-0123456789"
 
 
 class Plugin:
@@ -230,6 +231,26 @@ def test_health_queries_describe_aifbd_and_its_absent_slurm(aifbd, data):
     assert rows == []
 
 
+def test_the_token_goes_to_aifbd_and_a_wrong_one_is_refused(diagnostics, resource):
+    d = Daemon(listen="127.0.0.1:%d" % free_port(), env={"AIFB_TOKEN": TOKEN}).start()
+    try:
+        r = diagnostics.CheckHealth(pv2.CheckHealthRequest(pluginContext=app_ctx(d.address,
+                                                                                 token=TOKEN)),
+                                    timeout=30)
+        assert r.status == pv2.CheckHealthResponse.OK, r.message
+        r = diagnostics.CheckHealth(pv2.CheckHealthRequest(pluginContext=app_ctx(d.address,
+                                                                                 token="x" * 20)),
+                                    timeout=30)
+        assert r.status == pv2.CheckHealthResponse.ERROR
+        assert json.loads(r.jsonDetails)["code"] == "UNAUTHENTICATED"
+        code, body = call(resource, app_ctx(d.address, token=TOKEN), "GET", "recipes")
+        assert code == 200 and body["recipes"]
+        code, body = call(resource, app_ctx(d.address), "GET", "recipes")
+        assert code == 500 and body["code"] == "UNAUTHENTICATED"
+    finally:
+        d.cleanup()
+
+
 def test_recipes_routes(aifbd, resource):
     ctx = app_ctx(aifbd.address, role="Viewer")
     code, body = call(resource, ctx, "GET", "recipes")
@@ -384,4 +405,4 @@ def test_shutdown_exits_0_with_json_logs_and_no_sanitizer_report(plugin):
     assert not [l for l in text.splitlines() if any(m in l for m in SANITIZER_MARKS)], text
     lines = [json.loads(l) for l in text.splitlines()]
     assert lines and all({"@level", "@message", "@timestamp"} <= set(l) for l in lines)
-    assert "ann" in text and "aifbdToken" not in text
+    assert "ann" in text and TOKEN not in text
