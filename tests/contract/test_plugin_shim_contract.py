@@ -8,11 +8,13 @@ and a real aifbd with the local executor on a loopback TCP port: Health, CheckHe
 CallResource route, QueryData, a run of llm-sim started, seen RUNNING and stopped through the
 plugin, a Viewer refused, a wrong aifbd address, then Shutdown."""
 
+import atexit
 import importlib
 import json
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from aifbtest import BIN, ROOT, Daemon, free_port
 from grpcstubs import health_pb
 
 _gen = tempfile.mkdtemp(prefix="aifb-plugin-stubs-")
+atexit.register(shutil.rmtree, _gen, True)
 subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "proto"),
                 "--python_out=" + _gen, "--grpc_python_out=" + _gen,
                 "grafana/pluginv2/backend.proto"], check=True)
@@ -72,6 +75,7 @@ class Plugin:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
