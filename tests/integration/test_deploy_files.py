@@ -512,6 +512,11 @@ def test_grafana_gets_its_provisioning_dashboards_plugin_and_token_in_both_deplo
         cm = by_path["/etc/grafana/provisioning/" + sub]
         assert packs[cm] == "provisioning/grafana/%s/*.yaml" % sub, (sub, cm)
     assert packs[by_path[provider_path()]] == "dashboards/*.json"
+    # The home dashboard is one of the provisioned files, where the provider finds it.
+    for home in (g["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"],
+                 env_of_container(kc)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]):
+        assert os.path.dirname(home) == provider_path(), home
+        assert os.path.exists(os.path.join(ROOT, "dashboards", os.path.basename(home))), home
     # The plugins load unsigned, and the environment provisioning reads is set.
     wanted = {plugin_id, datasources()["aifb"]["type"]}
     k_env = env_of_container(kc)
