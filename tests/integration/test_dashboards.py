@@ -219,6 +219,24 @@ def test_each_dashboard_parses_with_its_fixed_uid_and_unique_panel_ids():
     assert len(uids) == len(set(uids))
 
 
+# Grafana's own panels (no panel plugin is installed with the stack).
+CORE_PANELS = {"row", "timeseries", "table", "stat", "logs", "bargauge", "piechart", "xychart",
+               "gauge", "barchart", "heatmap", "text", "state-timeline", "annolist"}
+
+
+def test_panels_are_grafanas_own_and_lie_on_the_grid_without_overlapping():
+    for name, dash in load_dashboards().items():
+        taken = {}
+        for p in all_panels(dash):
+            assert p["type"] in CORE_PANELS, (name, p["title"], p["type"])
+            g = p["gridPos"]
+            assert g["x"] >= 0 and g["w"] > 0 and g["x"] + g["w"] <= 24, (name, p["title"], g)
+            for x in range(g["x"], g["x"] + g["w"]):
+                for y in range(g["y"], g["y"] + g["h"]):
+                    assert (x, y) not in taken, (name, p["title"], "overlaps", taken[(x, y)])
+                    taken[(x, y)] = p["title"]
+
+
 def test_every_data_source_used_is_provisioned_with_its_type():
     provisioned = provisioned_datasources()
     assert {"aifb-prometheus", "aifb-loki", "aifb"} <= set(provisioned), provisioned
