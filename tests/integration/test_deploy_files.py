@@ -19,6 +19,7 @@ import importlib.util
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import urllib.parse
 
@@ -328,10 +329,11 @@ def test_the_program_images_run_as_a_user_other_than_root_on_debian_12():
 def _packages_of(libs):
     """soname -> the Debian package holding it, for the libraries the loader finds (one dpkg
     call: dpkg -S reads every package's file list)."""
-    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"  # sbin may be off PATH
+    cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True).stdout
     paths = {}
     for lib in libs:
-        m = re.search(r"^\s*%s \(libc6,x86-64\) => (\S+)$" % re.escape(lib), cache, re.M)
+        m = re.search(r"^\s*%s \(libc6[^)]*\) => (\S+)$" % re.escape(lib), cache, re.M)
         assert m, "the loader does not know %s" % lib
         # Debian 12 merges /lib into /usr/lib; dpkg knows one of the names.
         paths[lib] = {m.group(1), os.path.realpath(m.group(1)),
