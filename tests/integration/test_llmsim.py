@@ -400,7 +400,9 @@ def test_with_two_slots_four_requests_queue_and_two_see_double_ttft(start_sim):
     assert waiting == 2 and running == 2, (waiting, running)
     ttfts.sort()
     assert all(290 <= t < 360 for t in ttfts[:2]), ttfts
-    assert all(590 <= t < 680 for t in ttfts[2:]), ttfts
+    # Two TTFTs: the wait for a slot and its own (each client's clock starts when its thread
+    # gets to send, a few ms apart on a busy machine).
+    assert all(570 <= t < 680 for t in ttfts[2:]), ttfts
     m = s.metrics()
     assert value(m, "vllm:num_requests_waiting", model_name="aifb-sim") == 0
     queue_sum = value(m, "vllm:request_queue_time_seconds_sum", model_name="aifb-sim")
