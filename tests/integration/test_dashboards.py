@@ -19,7 +19,8 @@ dashboard is checked as Grafana would send it.
   filters are then applied to the lines the receiver got from the run: they must select some.
 - Every variable resolves: Prometheus' label_values for the run include the run and its roles;
   custom lists name recipes, parameters and result metrics that exist.
-- Every query to the aifb data source has a queryType and keys docs/deploy.md documents.
+- Every query to the aifb data source has a queryType and keys, and every panel of it names
+  fields, that docs/deploy.md documents and docs/grafana-plugin.md (the backend's) serves.
 - Every link to a dashboard names an existing uid, variables it has and, for the logs, a logs
   panel of it, and carries the time range; every table of runs links each run to its live view,
   its post-mortem and its logs."""
@@ -125,15 +126,15 @@ def prom_var_query(v):
     return q.get("query") if isinstance(q, dict) else q
 
 
-def documented_query_model():
-    """queryType -> the keys docs/deploy.md documents for it (its query model table)."""
-    with open(os.path.join(ROOT, "docs", "deploy.md")) as f:
+def documented_query_model(doc="deploy.md"):
+    """queryType -> the keys a doc's query table documents for it (its second column)."""
+    with open(os.path.join(ROOT, "docs", doc)) as f:
         text = f.read()
     model = {}
     for line in text.splitlines():
         m = re.match(r"\|\s*`(\w+)`\s*\|([^|]*)\|", line)
         if m:
-            model[m.group(1)] = set(re.findall(r"`(\w+)`", m.group(2)))
+            model.setdefault(m.group(1), set()).update(re.findall(r"`(\w+)`", m.group(2)))
     return model
 
 
@@ -269,8 +270,10 @@ def test_every_variable_a_query_or_link_names_is_defined():
                 assert ref in known or ref.startswith(LINK_VARS), (name, ref, text)
 
 
-def test_queries_to_the_aifb_data_source_follow_the_documented_model():
-    model = documented_query_model()
+@pytest.mark.parametrize("doc", ["deploy.md", "grafana-plugin.md"])
+def test_queries_to_the_aifb_data_source_follow_the_documented_model(doc):
+    """This model's page, and the backend's own (gpx_aifb, which serves it)."""
+    model = documented_query_model(doc)
     assert {"runs", "run_result", "recipe_results", "events", "health"} <= set(model), model
     seen = set()
     for name, dash in load_dashboards().items():
@@ -278,11 +281,65 @@ def test_queries_to_the_aifb_data_source_follow_the_documented_model():
             if not ds or ds.get("uid") != "aifb":
                 continue
             qt = t.get("queryType")
-            assert qt in model, (name, where, t)
+            assert qt in model, (doc, name, where, t)
             keys = set(t) - {"refId", "datasource", "queryType", "hide"}
-            assert keys <= model[qt], (name, where, "undocumented keys", keys - model[qt])
+            assert keys <= model[qt], (doc, name, where, "undocumented keys", keys - model[qt])
             seen.add(qt)
     assert seen == {"runs", "run_result", "recipe_results", "events", "health"}, seen
+
+
+def documented_frame_fields(doc="deploy.md"):
+    """queryType -> the field names a doc's query table gives its frames (its third column)."""
+    with open(os.path.join(ROOT, "docs", doc)) as f:
+        text = f.read()
+    fields = {}
+    for line in text.splitlines():
+        m = re.match(r"\|\s*`(\w+)`\s*\|[^|]*\|([^|]*)\|", line)
+        if m:
+            fields.setdefault(m.group(1), set()).update(re.findall(r"`(\w+)`", m.group(2)))
+    return fields
+
+
+def fields_named(panel):
+    """The frame fields a panel refers to by name: stat fields, overrides, transformations and
+    data links (not those named by a variable, which the variables' tests check)."""
+    names = set()
+    reduce = panel.get("options", {}).get("reduceOptions", {}).get("fields", "")
+    names |= set(re.findall(r"^/\^(\w+)\$/$", reduce))
+    for o in panel.get("fieldConfig", {}).get("overrides", []):
+        if o["matcher"]["id"] == "byName":
+            names.add(o["matcher"]["options"])
+    for t in panel.get("transformations", []):
+        opts = t["options"]
+        if t["id"] == "groupBy":
+            names |= set(opts["fields"])
+        elif t["id"] == "filterByValue":
+            names |= {f["fieldName"] for f in opts["filters"]}
+        elif t["id"] == "sortBy":
+            names |= {f["field"] for f in opts["sort"]}
+        elif t["id"] == "filterFieldsByName":
+            names |= {"time", "run_id"} & set(opts["include"]["names"])  # the rest: metrics
+    names |= set(re.findall(r"\$\{__data\.fields\.(\w+)\}", json.dumps(panel)))
+    return {n for n in names if "$" not in n}
+
+
+@pytest.mark.parametrize("doc", ["deploy.md", "grafana-plugin.md"])
+def test_panels_of_the_aifb_data_source_name_fields_its_frames_have(doc):
+    """Against this model's page and the backend's own (gpx_aifb, which serves it)."""
+    documented = documented_frame_fields(doc)
+    checked = 0
+    for name, dash in load_dashboards().items():
+        for p in all_panels(dash):
+            types = {t.get("queryType") for t in p.get("targets", [])
+                     if (t.get("datasource") or {}).get("uid") == "aifb"}
+            if not types:
+                continue
+            assert types <= set(documented), (doc, name, p["title"], types)
+            have = set().union(*(documented[qt] for qt in types))
+            used = fields_named(p)
+            assert used <= have, (doc, name, p["title"], used - have)
+            checked += len(used)
+    assert checked >= 20, checked
 
 
 def link_urls(obj):
