@@ -16,6 +16,7 @@ without a Docker engine or a cluster, neither of which runs here:
 
 import glob
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -111,9 +112,9 @@ def dockerfile(rel):
 def apt_packages(instructions, stage):
     pkgs = []
     for st, key, arg in instructions:
-        if st == stage and key == "RUN" and "apt-get install" in arg:
-            part = arg.split("apt-get install", 1)[1].split("&&")[0]
-            pkgs += [w for w in shlex.split(part) if not w.startswith("-")]
+        if st == stage and key == "RUN":
+            for part in arg.split("apt-get install")[1:]:
+                pkgs += [w for w in shlex.split(part.split("&&")[0]) if not w.startswith("-")]
     return pkgs
 
 
@@ -156,7 +157,7 @@ def cmake_executables():
 
 DOCKERFILES = ["docker/aifbd.Dockerfile", "docker/agents.Dockerfile", "docker/grafana.Dockerfile",
                "docker/test.Dockerfile"]
-PROGRAM_IMAGES = ["docker/aifbd.Dockerfile", "docker/agents.Dockerfile"]
+PROGRAM_IMAGES = ["docker/aifbd.Dockerfile", "docker/agents.Dockerfile", "docker/grafana.Dockerfile"]
 
 
 def built_targets(instr):
@@ -299,7 +300,7 @@ def test_every_path_the_dockerfiles_copy_exists_and_is_in_the_build_context():
 def test_the_images_build_the_projects_targets_with_its_build_packages():
     targets = cmake_executables()
     assert {"aifbd", "aifb", "aifb-monitor", "aifb-logship", "aifb-loadgen",
-            "aifb-llmsim"} <= targets, targets
+            "aifb-llmsim", "gpx_aifb"} <= targets, targets
     wanted = {p for p in install_deps_build_packages()
               if (p.endswith("-dev") or p in ("build-essential", "cmake", "pkg-config",
                                                 "protobuf-c-compiler"))
@@ -323,8 +324,6 @@ def test_the_program_images_run_as_a_user_other_than_root_on_debian_12():
         users = [a for st, k, a in instr if st == last and k == "USER"]
         assert users and users[-1] not in ("root", "0"), (rel, users)
         assert any("useradd" in a and users[-1] in a for st, k, a in instr if st == last), rel
-    assert "USER" not in {k for _, k, _ in dockerfile("docker/grafana.Dockerfile")}, \
-        "the official Grafana image already runs as its own user"
 
 
 def _packages_of(libs):
@@ -378,7 +377,9 @@ def test_the_runtime_images_hold_every_shared_library_the_programs_load():
     for rel in PROGRAM_IMAGES:
         instr = dockerfile(rel)
         last = max(st for st, _, _ in instr)
-        have = _with_dependencies(apt_packages(instr, last) + ["libc6"])
+        # Grafana's own package comes from Grafana's repository, not Debian's.
+        runtime = [p for p in apt_packages(instr, last) if not p.startswith("grafana=")]
+        have = _with_dependencies(runtime + ["libc6"])
         needed = {}
         for prog in copied_programs(instr):
             path = os.path.join(BIN, prog)
@@ -502,7 +503,19 @@ def test_grafana_gets_its_provisioning_dashboards_plugin_and_token_in_both_deplo
     assert mounts["/etc/grafana/provisioning"] == "provisioning/grafana"
     assert mounts[provider_path()] == "dashboards"
     plugin_id = app()["type"]
-    assert mounts["/var/lib/grafana/plugins/" + plugin_id] == "grafana-plugin/dist"
+    # The plugin folder the entry point assembles: the app's id, the frontend from the mounted
+    # dist/, the executable plugin.json names under Grafana's <name>_linux_amd64.
+    assert g["build"]["dockerfile"] == "docker/grafana.Dockerfile"
+    entry = read("docker/grafana-entrypoint.sh")
+    assert 'dest="$GF_PATHS_PLUGINS/%s"' % plugin_id in entry
+    dist_mount = re.search(r"if \[ -d (\S+) \]", entry).group(1)
+    assert mounts[dist_mount] == "grafana-plugin/dist"
+    app_json = json.loads(read("grafana-plugin/src/plugin.json"))
+    ds_json = json.loads(read("grafana-plugin/src/datasource/plugin.json"))
+    assert app_json["id"] == plugin_id and ds_json["id"] == datasources()["aifb"]["type"]
+    assert '"$dest/%s_linux_amd64"' % app_json["executable"] in entry
+    assert os.path.normpath(os.path.join("datasource", ds_json["executable"])) == \
+        app_json["executable"], "the data source runs the app's executable"
     # Kubernetes: each provisioning folder and the dashboards from the ConfigMap packing them.
     spec = importlib.util.spec_from_file_location("configmaps", os.path.join(K8S, "configmaps.py"))
     mod = importlib.util.module_from_spec(spec)
@@ -524,6 +537,8 @@ def test_grafana_gets_its_provisioning_dashboards_plugin_and_token_in_both_deplo
     wanted = {plugin_id, datasources()["aifb"]["type"]}
     k_env = env_of_container(kc)
     docker_env = " ".join(a for _, k, a in dockerfile("docker/grafana.Dockerfile") if k == "ENV")
+    for k8s_path in (m["mountPath"] for m in kc["volumeMounts"]):  # the plugins stay outside
+        assert not re.search(r"GF_PATHS_PLUGINS=%s(/|\s|$)" % re.escape(k8s_path), docker_env)
     for allowed in (g["environment"]["GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"],
                     k_env["GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"],
                     re.search(r"GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=(\S+)", docker_env).group(1)):
