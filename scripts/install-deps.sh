@@ -20,7 +20,7 @@ test_pkgs=(
   clang clang-format libclang-rt-14-dev procps iproute2 git
   slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin munge
   openssh-server openssh-client curl
-  prometheus python3-snappy
+  prometheus python3-snappy python3-yaml
 )
 # bench/loadgen.sh measures aifb-loadgen beside wrk (against a local nginx) and a Python aiohttp
 # client; taskset (util-linux) pins each side to its own core.

@@ -44,7 +44,7 @@ lg_push *push_new(const lg_opts *o, aifb_err *err)
     }
     p->batch = promrw_batch_new();
     /* Labels of every series: the run, the task, and the user's. */
-    promrw_label labels[34];
+    promrw_label labels[35];
     size_t n = 0;
     char task[16];
     snprintf(task, sizeof task, "%d", o->task_id);
@@ -60,6 +60,13 @@ lg_push *push_new(const lg_opts *o, aifb_err *err)
         labels[n++] = (promrw_label){copies[nc], eq + 1};
         nc++;
     }
+    /* aifbd names the run's recipe for every role; a --label recipe=... wins. */
+    const char *recipe = getenv("AIFB_RECIPE");
+    bool own_recipe = false;
+    for (size_t i = 3; i < n; i++)
+        own_recipe |= !strcmp(labels[i].name, "recipe");
+    if (recipe && *recipe && !own_recipe)
+        labels[n++] = (promrw_label){"recipe", recipe};
     aifb_code rc = promrw_batch_const_labels(p->batch, labels, n, err);
     for (size_t i = 0; i < nc; i++)
         free(copies[i]);

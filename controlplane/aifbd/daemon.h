@@ -115,10 +115,10 @@ aifb_code plan_agents_build(const plan_input *in, const char *role, const kv *va
                             plan_agents *out, aifb_err *err);
 void plan_agents_free(plan_agents *pa);
 
-/* A new environment vector for a role: AIFB_REMOTE_WRITE_URL with a Prometheus receiver, then
- * the recipe's env entries (which win). Freed with recipe_strv_free. (AIFB_RUN_ID and AIFB_ROLE
- * come from the executors: the job script's head on Slurm, the supervisor's environment
- * locally.) */
+/* A new environment vector for a role: with a Prometheus receiver AIFB_REMOTE_WRITE_URL and
+ * AIFB_RECIPE (aifb-loadgen labels its series with both), then the recipe's env entries (which
+ * win). Freed with recipe_strv_free. (AIFB_RUN_ID and AIFB_ROLE come from the executors: the job
+ * script's head on Slurm, the supervisor's environment locally.) */
 char **plan_role_env(char **env, const plan_input *in, const char *role);
 
 /* ---- reconciler.c ---- */

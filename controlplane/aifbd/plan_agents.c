@@ -177,15 +177,17 @@ void plan_agents_free(plan_agents *pa)
 
 char **plan_role_env(char **env, const plan_input *in, const char *role)
 {
-    (void)in, (void)role;
+    (void)role;
     size_t n = 0;
     while (env && env[n])
         n++;
-    char **v = xcalloc(n + 2, sizeof *v);
+    char **v = xcalloc(n + 3, sizeof *v);
     size_t k = 0;
     if (observe.prometheus_url[0]) {
         abuf b = {0};
         abuf_printf(&b, "AIFB_REMOTE_WRITE_URL=%s", observe.prometheus_url);
+        v[k++] = abuf_take(&b);
+        abuf_printf(&b, "AIFB_RECIPE=%s", in->r->name);
         v[k++] = abuf_take(&b);
     }
     /* The recipe's own entries come last, so a recipe may still set it itself. */

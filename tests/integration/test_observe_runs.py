@@ -69,8 +69,8 @@ def test_the_services_own_metrics_are_scraped_and_relabelled(run, prometheus):
 
 
 def test_the_load_clients_histograms_count_every_measured_request(run, prometheus):
-    got = series(prometheus, 'aifb_loadgen_ttft_seconds_count{run_id="%s",phase="measure"}'
-                 % run["id"])
+    got = series(prometheus, 'aifb_loadgen_ttft_seconds_count{run_id="%s",phase="measure",'
+                 'recipe="llm-sim"}' % run["id"])
     assert got, "aifb-loadgen did not find the receiver in AIFB_REMOTE_WRITE_URL"
     assert sum(float(s["value"][1]) for s in got) == 60, got
 

@@ -120,6 +120,8 @@ Test(plan_agents, a_prometheus_receiver_puts_a_labelled_monitor_beside_each_role
     cr_assert(
         env_has(p->client.main.env, "AIFB_REMOTE_WRITE_URL=http://127.0.0.1:9090/api/v1/write"),
         "aifb-loadgen finds the receiver for its live series");
+    cr_assert(env_has(p->client.main.env, "AIFB_RECIPE=llm-sim"),
+              "and labels them with the recipe");
     plan_free(p);
 }
 
