@@ -4,7 +4,7 @@
 // snake_case names and enums by their full names ("RUN_STATE_RUNNING"). Errors come back as
 // {"error": "<aifbd's sentence>", "code": "<gRPC code>"}; apiError() turns any rejection into
 // that shape so pages show aifbd's own words.
-import { getBackendSrv } from '@grafana/runtime';
+import { config, getBackendSrv } from '@grafana/runtime';
 import { RESOURCES_URL } from './constants';
 
 export interface ParamSpec {
@@ -149,6 +149,16 @@ export function apiError(e: unknown): ApiError {
 export function paramNamed(message: string): string | undefined {
   const m = /^parameter '([^']+)'/.exec(message);
   return m ? m[1] : undefined;
+}
+
+// Starting and stopping need the Editor role; gpx_aifb enforces it (403) whatever the page shows,
+// the page only spares a Viewer buttons that would be refused. Unknown user: let the backend say.
+export function canStartAndStop(): boolean {
+  const user = config?.bootData?.user;
+  if (!user) {
+    return true;
+  }
+  return user.isGrafanaAdmin || user.orgRole === 'Editor' || user.orgRole === 'Admin';
 }
 
 // "RUN_STATE_RUNNING" -> "RUNNING" (the events already use the short names).

@@ -53,8 +53,12 @@ export function renderAt(element: React.ReactElement, path: string, pattern = pa
   );
 }
 
+// Grafana's boot data: the signed-in user's role (tests change it to play a Viewer).
+export const mockConfig = { bootData: { user: { orgRole: 'Editor', isGrafanaAdmin: false } } };
+
 export function pluginPageMock() {
   return {
+    config: mockConfig,
     getBackendSrv: () => mockBackend,
     PluginPage: ({ children }: { children: React.ReactNode }) => <div>{children}</div>,
   };

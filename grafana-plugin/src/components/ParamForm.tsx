@@ -3,8 +3,8 @@
 // the page gives it the submit label and the call, and the messages to show beside fields
 // (aifbd's validation sentence names the parameter, the page maps it to the field).
 import React, { FormEvent, useState } from 'react';
-import { Button, Field, FieldSet, Input, Select, Switch } from '@grafana/ui';
-import { ParamSpec } from '../api';
+import { Alert, Button, Field, FieldSet, Input, Select, Switch } from '@grafana/ui';
+import { canStartAndStop, ParamSpec } from '../api';
 import { FormValues, initialValues, shortType, validateParams } from './params';
 
 interface Props {
@@ -98,7 +98,12 @@ export function ParamForm({ specs, submitLabel, busy, serverErrors, onSubmit, ch
           );
         })}
         {children}
-        <Button type="submit" icon="play" disabled={busy}>
+        {!canStartAndStop() && (
+          <Alert severity="info" title="Starting needs the Editor role">
+            Your role in this organization can look at recipes, runs and services but not start them.
+          </Alert>
+        )}
+        <Button type="submit" icon="play" disabled={busy || !canStartAndStop()}>
           {submitLabel}
         </Button>
       </FieldSet>

@@ -3,7 +3,7 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { dateTimeFormat } from '@grafana/data';
 import { Alert, Badge, BadgeColor, Button, ConfirmModal } from '@grafana/ui';
-import { ApiError, apiError, isFinal, shortState } from '../api';
+import { ApiError, apiError, canStartAndStop, isFinal, shortState } from '../api';
 
 export function ErrorBox({ error, title }: { error?: ApiError; title: string }) {
   if (!error) {
@@ -54,7 +54,7 @@ interface StopProps {
 // Stopping ends someone's benchmark: it always asks first, and only for what can still stop.
 export function StopButton({ what, id, state, stop, onDone }: StopProps) {
   const [asking, setAsking] = useState(false);
-  if (isFinal(state)) {
+  if (isFinal(state) || !canStartAndStop()) {
     return null;
   }
   const confirm = async () => {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { LLM_SIM, RES, answerGets, fetchError, mockBackend, renderAt } from '../testutils';
+import { LLM_SIM, RES, answerGets, fetchError, mockBackend, mockConfig, renderAt } from '../testutils';
 import { Recipes } from './Recipes';
 
 jest.mock('@grafana/runtime', () => require('../testutils').pluginPageMock());
@@ -147,6 +147,17 @@ describe('Recipes page', () => {
     expect(
       screen.getByText(/does not answer at 10.0.0.5:50051: connection refused \(UNAVAILABLE\)/)
     ).toBeInTheDocument();
+  });
+
+  test('a Viewer sees the form but cannot Start', async () => {
+    mockConfig.bootData.user.orgRole = 'Viewer';
+    try {
+      openForm();
+      expect(await screen.findByText('Starting needs the Editor role')).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: 'Start' })).toBeDisabled();
+    } finally {
+      mockConfig.bootData.user.orgRole = 'Editor';
+    }
   });
 
   test('an unknown recipe shows the 404 message', async () => {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { DONE_RUN, RES, RUNNING_RUN, answerGets, fetchError, mockBackend, renderAt } from '../testutils';
+import { DONE_RUN, RES, RUNNING_RUN, answerGets, fetchError, mockBackend, mockConfig, renderAt } from '../testutils';
 import { Runs } from './Runs';
 
 jest.mock('@grafana/runtime', () => require('../testutils').pluginPageMock());
@@ -89,6 +89,18 @@ describe('Runs page', () => {
     renderAt(<Runs />, 'runs');
     expect(await screen.findByText(/aifbd does not answer at 127.0.0.1:50051/)).toBeInTheDocument();
     expect(screen.getByText('aifbd did not list the runs')).toBeInTheDocument();
+  });
+
+  test('a Viewer gets no Stop button', async () => {
+    mockConfig.bootData.user.orgRole = 'Viewer';
+    try {
+      answerGets({ runs: { runs: [RUNNING_RUN] } });
+      renderAt(<Runs />, 'runs');
+      expect(await screen.findByText('RUNNING')).toBeInTheDocument();
+      expect(screen.queryByRole('button', { name: /stop/i })).not.toBeInTheDocument();
+    } finally {
+      mockConfig.bootData.user.orgRole = 'Editor';
+    }
   });
 
   test('shows why a stop was refused', async () => {
