@@ -1,3 +1,5 @@
+// The helpers every page relies on: aifbd's error sentence kept, parameter names found in
+// validation messages, state names, and the schema's rules applied to form values.
 import { apiError, isFinal, paramNamed, shortState } from './api';
 import { toParamValues, validateParam } from './components/params';
 import { LLM_SIM } from './testutils';

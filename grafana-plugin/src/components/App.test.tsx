@@ -1,3 +1,4 @@
+// The app's routes: Grafana mounts the root page, and each path opens its page.
 import React from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { AppRootProps } from '@grafana/data';

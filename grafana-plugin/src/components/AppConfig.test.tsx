@@ -1,3 +1,4 @@
+// The configuration page: what it shows, what it saves where (jsonData, secureJsonData), what it refuses.
 import React from 'react';
 import { of, throwError } from 'rxjs';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';

@@ -1,3 +1,4 @@
+// The data source: variables filled in before a query leaves the browser; annotations offered.
 import { DataSourceInstanceSettings } from '@grafana/data';
 import { DataSource } from './datasource';
 import { AifbOptions } from './types';

@@ -1,3 +1,5 @@
+// The Recipes page: the list, the form generated from a schema, what Start sends, and where
+// aifbd's refusals are shown.
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { LLM_SIM, RES, answerGets, fetchError, mockBackend, mockConfig, renderAt } from '../testutils';

@@ -1,3 +1,4 @@
+// The Run page: result summary, events, links, Stop after confirmation, and a 404 shown.
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { DONE_RUN, RES, RUNNING_RUN, answerGets, fetchError, mockBackend, renderAt } from '../testutils';

@@ -1,3 +1,4 @@
+// The Runs page: the table, its refresh, its links, Stop after confirmation, and aifbd's errors.
 import React from 'react';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { DONE_RUN, RES, RUNNING_RUN, answerGets, fetchError, mockBackend, mockConfig, renderAt } from '../testutils';

@@ -1,3 +1,4 @@
+// The Services page: the list, Stop after confirmation, starting a service from its recipe's form.
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { LLM_SIM, RES, answerGets, fetchError, mockBackend, renderAt } from '../testutils';

@@ -1,3 +1,4 @@
+// The data source's settings: the address in jsonData, the token in secureJsonData.
 import React from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { DataSourceSettings } from '@grafana/data';

@@ -1,3 +1,4 @@
+// The query editor: each kind shows its own options and marks a required one left empty.
 import React from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { DataSource } from '../datasource';
