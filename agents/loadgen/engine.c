@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -39,6 +40,18 @@ double engine_cpu_s(void)
     getrusage(RUSAGE_SELF, &ru);
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+double engine_runq_wait_s(void)
+{
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    unsigned long long run_ns = 0, wait_ns = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu %llu", &run_ns, &wait_ns) != 2)
+        wait_ns = 0;
+    fclose(f);
+    return (double)wait_ns / 1e9;
 }
 
 static void arm_abs(int fd, uint64_t at_ns)
@@ -398,6 +411,7 @@ void engine_run_phase(lg_engine *e, lg_phase *p)
     e->sending_done = false;
     p->t_start = engine_now_ns();
     p->cpu_start = engine_cpu_s();
+    p->wait_start = engine_runq_wait_s();
     e->deadline = p->duration_s > 0 ? p->t_start + (uint64_t)(p->duration_s * 1e9) : 0;
     if (p->open) {
         arrival_init(&e->arr, e->o->arrival, p->rate, e->o->burstiness, p->ramp_s,
@@ -416,6 +430,7 @@ void engine_run_phase(lg_engine *e, lg_phase *p)
     /* A stop drops what the cap still held back: it was never sent. */
     e->bl_len = 0;
     p->st.cpu_s = engine_cpu_s() - p->cpu_start;
+    p->cpu_wait_s = engine_runq_wait_s() - p->wait_start;
 }
 
 void engine_drain(lg_engine *e, double timeout_s)

@@ -33,7 +33,8 @@ typedef struct lg_phase {
     int64_t scheduled;
     uint64_t t_start, t_first_send, t_last_send, t_last_done; /* ns */
     double cpu_start;
-    int64_t backlog_max; /* the most requests that were due but held back by the cap */
+    double wait_start, cpu_wait_s; /* time the sending thread waited for a core (runqueue) */
+    int64_t backlog_max;           /* the most requests that were due but held back by the cap */
 } lg_phase;
 
 typedef struct lg_engine lg_engine;
@@ -56,6 +57,9 @@ const char *engine_stopped(const lg_engine *e);
 int64_t engine_aborted(const lg_engine *e);
 /* The client's CPU seconds (user + system) so far. */
 double engine_cpu_s(void);
+/* Seconds the calling thread has spent ready to run but waiting for a core (the kernel's
+ * schedstat), so far; 0 where the kernel does not tell. */
+double engine_runq_wait_s(void);
 uint64_t engine_now_ns(void);
 void engine_free(lg_engine *e);
 

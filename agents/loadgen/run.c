@@ -49,12 +49,19 @@ static void check_delivery(lg_run *run, const lg_phase *p)
     if (p99_lag_ms <= 10)
         return;
     /* A client whose core was full while sending is the cause, whatever else was reached: a cap
-     * fills up when answers are read late. */
+     * fills up when answers are read late. Full means running, or ready to run but waiting for
+     * a core another process held (a busy node). */
     double sending_s =
         p->t_last_send > p->t_start ? (double)(p->t_last_send - p->t_start) / 1e9 : 0;
     double busy = sending_s > 0 ? p->st.cpu_s / sending_s : 0;
-    char why[160];
-    if (busy >= 0.9)
+    double waiting = sending_s > 0 ? p->cpu_wait_s / sending_s : 0;
+    char why[200];
+    if (busy + waiting >= 0.9 && waiting >= 0.1)
+        snprintf(why, sizeof why,
+                 ": the client's own CPU was the limit (%.0f%% of a core while sending, and "
+                 "%.0f%% waiting for a core other processes held)",
+                 100 * busy, 100 * waiting);
+    else if (busy >= 0.9)
         snprintf(why, sizeof why,
                  ": the client's own CPU was the limit (%.0f%% of a core while sending; run "
                  "several tasks, docs/loadgen.md)",
