@@ -30,7 +30,13 @@ bench_pkgs=(
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in
-  --test) want+=("${test_pkgs[@]}") ;;
+  --test)
+    want+=("${test_pkgs[@]}")
+    # The Grafana app's frontend builds with Node.js and npm: Debian's unless one is installed
+    # already (grafana-plugin/package.json asks for Node 20; Debian 12 has 18).
+    command -v node >/dev/null 2>&1 || want+=(nodejs)
+    command -v npm >/dev/null 2>&1 || want+=(npm)
+    ;;
   --bench) want+=("${bench_pkgs[@]}") ;;
   "") ;;
   *) echo "install-deps: unknown option '$1' (expected --test or --bench)" >&2; exit 2 ;;

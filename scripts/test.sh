@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test of aifb: a source format check, unit tests (Criterion), integration tests against real processes
 # (aifbd, redis-server, PostgreSQL), contract tests with an independent gRPC implementation
-# (python3-grpcio), and a short fuzzing run. Everything is built once with AddressSanitizer and
+# (python3-grpcio), the Grafana app's frontend tests (jest, grafana-plugin/run-tests.sh), and a
+# short fuzzing run. Everything is built once with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/) and the integration and contract tests drive those
 # binaries. Every server a test needs is started by the tests themselves on loopback or a unix
 # socket, and stopped afterwards.
 #
 #   scripts/test.sh                 everything
-#   scripts/test.sh format|unit|integration|contract|fuzz ...   some suites
+#   scripts/test.sh format|unit|integration|contract|frontend|fuzz ...   some suites
 #   AIFB_FUZZ_SECONDS=20            how long each fuzz target runs
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 suites=("$@")
-((${#suites[@]})) || suites=(format unit integration contract fuzz)
+((${#suites[@]})) || suites=(format unit integration contract frontend fuzz)
 
 "$root/scripts/install-deps.sh" --test || exit 1
 echo "==> building build-asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
@@ -86,6 +87,25 @@ run_format() {
   fi
 }
 
+run_frontend() {
+  # Its last line is "frontend: N passed, M failed".
+  local major out line p f
+  major=$(node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)
+  if ((major < 20)); then
+    echo "frontend: Node.js $major is older than the 20 the plugin's toolchain needs: skipped"
+    add 0 0 1
+    return
+  fi
+  out=$(mktemp)
+  timeout 900 bash "$root/grafana-plugin/run-tests.sh" 2>&1 | tee "$out" | tail -n 60
+  line=$(grep -E '^frontend: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+  rm -f "$out"
+  p=$(sed -n 's/^frontend: \([0-9]*\) passed.*/\1/p' <<<"$line"); p=${p:-0}
+  f=$(sed -n 's/.* \([0-9]*\) failed$/\1/p' <<<"$line"); f=${f:-1}
+  add "$p" "$f"
+  ((f == 0)) || failed_suites+=(frontend)
+}
+
 run_fuzz() {
   if "$root/tests/fuzz/run.sh" "${AIFB_FUZZ_SECONDS:-20}"; then add 1 0; else add 0 1; failed_suites+=(fuzz); fi
 }
@@ -97,9 +117,10 @@ for s in "${suites[@]}"; do
     unit) run_unit ;;
     integration) run_pytest tests/integration ;;
     contract) run_pytest tests/contract ;;
+    frontend) run_frontend ;;
     fuzz) run_fuzz ;;
     format) run_format ;;
-    *) echo "unknown suite '$s' (format, unit, integration, contract, fuzz)"; exit 2 ;;
+    *) echo "unknown suite '$s' (format, unit, integration, contract, frontend, fuzz)"; exit 2 ;;
   esac
 done
 
