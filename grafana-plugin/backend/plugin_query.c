@@ -188,19 +188,34 @@ static void query_runs(const plugin_target *t, const query_in *in, query_out *ou
     out->frame = plugin_frame_finish(f, &out->frame_len);
 }
 
-static void query_run_result(const plugin_target *t, const query_in *in, query_out *out)
+Aifb__V1__Run *query_get_run(const plugin_target *t, const query_in *in, const char *kind,
+                             query_out *out)
 {
     const char *id = query_opt_string(in, "runId", "run_id");
-    if (!id)
-        return query_fail(out, AIFB_EINVAL, "a run_result query needs runId", "plugin");
+    if (!id) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "a %s query needs runId", kind);
+        query_fail(out, AIFB_EINVAL, msg, "plugin");
+        return NULL;
+    }
     Aifb__V1__GetRunRequest req = AIFB__V1__GET_RUN_REQUEST__INIT;
     req.id = (char *)id;
     ProtobufCMessage *m = NULL;
     aifb_err e = {0};
     aifb_code rc = plugin_aifbd_call(t, "GetRun", &req.base, &aifb__v1__run__descriptor, &m, &e);
-    if (rc != AIFB_OK)
-        return query_fail(out, rc, e.msg, "downstream");
-    const Aifb__V1__Run *r = (const void *)m;
+    if (rc != AIFB_OK) {
+        query_fail(out, rc, e.msg, "downstream");
+        return NULL;
+    }
+    return (Aifb__V1__Run *)m;
+}
+
+static void query_run_result(const plugin_target *t, const query_in *in, query_out *out)
+{
+    Aifb__V1__Run *r = query_get_run(t, in, "run_result", out);
+    if (!r)
+        return;
+    ProtobufCMessage *m = &r->base;
     plugin_frame *f = plugin_frame_new(r->id, in->q->refid);
     int f_metric = plugin_frame_field(f, "metric", FRAME_STRING, NULL);
     int f_value = plugin_frame_field(f, "value", FRAME_NUMBER, NULL);

@@ -23,6 +23,11 @@ typedef struct query_out {
 const char *query_opt_string(const query_in *in, const char *key, const char *alt);
 /* Sets the query's error: its HTTP status from code, and the message. */
 void query_fail(query_out *out, aifb_code code, const char *msg, const char *source);
+/* The run the query's "runId" names, from aifbd's GetRun (free it with
+ * protobuf_c_message_free_unpacked); NULL with the query's error set when the query names none
+ * (kind names the query kind in that message) or aifbd answers with an error. */
+Aifb__V1__Run *query_get_run(const plugin_target *t, const query_in *in, const char *kind,
+                             query_out *out);
 /* "RUNNING" for RUN_STATE_RUNNING. */
 const char *query_state_name(Aifb__V1__RunState s);
 

@@ -146,24 +146,18 @@ void query_health(const plugin_target *t, const query_in *in, query_out *out)
 
 void query_events(const plugin_target *t, const query_in *in, query_out *out)
 {
-    const char *id = query_opt_string(in, "runId", "run_id");
-    if (!id)
-        return query_fail(out, AIFB_EINVAL, "an events query needs runId", "plugin");
     /* GetRun first: an unknown run is NOT_FOUND, not an empty history after the stream's wait. */
-    Aifb__V1__GetRunRequest req = AIFB__V1__GET_RUN_REQUEST__INIT;
-    req.id = (char *)id;
-    ProtobufCMessage *m = NULL;
-    aifb_err e = {0};
-    aifb_code rc = plugin_aifbd_call(t, "GetRun", &req.base, &aifb__v1__run__descriptor, &m, &e);
-    if (rc != AIFB_OK)
-        return query_fail(out, rc, e.msg, "downstream");
-    protobuf_c_message_free_unpacked(m, NULL);
+    Aifb__V1__Run *run = query_get_run(t, in, "events", out);
+    if (!run)
+        return;
     Aifb__V1__Event **ev = NULL;
     size_t n = 0;
-    rc = plugin_aifbd_events(t, id, MAX_EVENTS, &ev, &n, &e);
+    aifb_err e = {0};
+    aifb_code rc = plugin_aifbd_events(t, run->id, MAX_EVENTS, &ev, &n, &e);
+    plugin_frame *f = rc == AIFB_OK ? plugin_frame_new(run->id, in->q->refid) : NULL;
+    protobuf_c_message_free_unpacked(&run->base, NULL);
     if (rc != AIFB_OK)
         return query_fail(out, rc, e.msg, "downstream");
-    plugin_frame *f = plugin_frame_new(id, in->q->refid);
     int f_time = plugin_frame_field(f, "time", FRAME_TIME, NULL);
     int title = plugin_frame_field(f, "title", FRAME_STRING, NULL);
     int text = plugin_frame_field(f, "text", FRAME_STRING, NULL);
