@@ -5,6 +5,7 @@
  * for calls in flight. Everything else it says goes to stderr as JSON log lines. */
 #include <stdio.h>
 
+#include "common/log.h"
 #include "plugin.h"
 
 int main(void)
@@ -16,6 +17,8 @@ int main(void)
         rpc_shutdown();
         return 1;
     }
+    /* Every level: Grafana keeps or drops each line by its own log level. */
+    aifb_log_init_hclog(AIFB_LOG_DEBUG, "gpx_aifb");
     rpc_server *server = NULL;
     if (plugin_serve_start(&server, &err) != AIFB_OK) {
         plugin_log(PLOG_ERROR, "cannot serve: %s", err.msg);

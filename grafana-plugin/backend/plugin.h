@@ -33,6 +33,7 @@
 
 /* ---- logs (plugin_log.c) -------------------------------------------------------------------- */
 
+/* The order of aifb_log_level (common/log.h), which these map onto. */
 typedef enum { PLOG_DEBUG, PLOG_INFO, PLOG_WARN, PLOG_ERROR } plugin_log_level;
 
 /* One JSON line on stderr: {"@level":"info","@message":"...","@timestamp":"...","@module":...}.
