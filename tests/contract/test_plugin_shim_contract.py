@@ -3,21 +3,14 @@
 Grafana (through hashicorp/go-plugin) sets the magic cookie and protocol environment, starts the
 plugin, reads the handshake line from its stdout, connects with gRPC and calls pluginv2 on it.
 Here an independent gRPC implementation (Debian's python3-grpcio, stubs generated at test time
-from proto/grafana/pluginv2/backend.proto) plays Grafana against the sanitizer build of gpx_aifb
+from proto/grafana/pluginv2/backend.proto, tests/pluginhost.py) plays Grafana against the sanitizer build of gpx_aifb
 and a real aifbd with the local executor on a loopback TCP port: Health, CheckHealth, every
 CallResource route, QueryData, a run of llm-sim started, seen RUNNING and stopped through the
 plugin, a Viewer refused, a wrong aifbd address, then Shutdown."""
 
-import atexit
-import importlib
 import json
 import os
-import re
-import select
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 
 import grpc
@@ -25,57 +18,10 @@ import pytest
 
 from aifbtest import BIN, ROOT, Daemon, free_port
 from grpcstubs import health_pb
+from pluginhost import Plugin, app_ctx, call, pv2, pv2_grpc
 
-_gen = tempfile.mkdtemp(prefix="aifb-plugin-stubs-")
-atexit.register(shutil.rmtree, _gen, True)
-subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", os.path.join(ROOT, "proto"),
-                "--python_out=" + _gen, "--grpc_python_out=" + _gen,
-                "grafana/pluginv2/backend.proto"], check=True)
-sys.path.insert(0, _gen)
-pv2 = importlib.import_module("grafana.pluginv2.backend_pb2")
-pv2_grpc = importlib.import_module("grafana.pluginv2.backend_pb2_grpc")
-
-HANDSHAKE = re.compile(r"^1\|2\|tcp\|127\.0\.0\.1:(\d+)\|grpc\n$")
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 SMALL_RUN = {"requests": 200, "rate": 20}  # about ten seconds of load: long enough to stop
 TOKEN = "plugin-contract-token-0123456789"
-
-
-class Plugin:
-    """gpx_aifb started the way Grafana starts it, with its stderr kept in a file."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="aifb-plugin-")
-        self.stderr_path = os.path.join(self.dir, "stderr")
-        env = dict(os.environ)
-        env.update({
-            "grafana_plugin_type": "datasource", "PLUGIN_PROTOCOL_VERSIONS": "2",
-            "PLUGIN_MIN_PORT": "10000", "PLUGIN_MAX_PORT": "25000",
-        })
-        # The suite's sanitizer options when it sets them (scripts/test.sh), leaks checked anyway.
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-        env.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp"))
-        with open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen([os.path.join(BIN, "gpx_aifb")], stdout=subprocess.PIPE,
-                                         stderr=err, env=env, start_new_session=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        assert ready, "no handshake line within 30 s:\n" + self.stderr()
-        self.handshake = self.proc.stdout.readline().decode()
-        m = HANDSHAKE.match(self.handshake)
-        assert m, "handshake line %r\n%s" % (self.handshake, self.stderr())
-        self.port = int(m.group(1))
-        self.channel = grpc.insecure_channel("127.0.0.1:%d" % self.port)
-
-    def stderr(self):
-        with open(self.stderr_path, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +40,7 @@ def plugin():
 
 @pytest.fixture(scope="module")
 def resource(plugin):
-    return pv2_grpc.ResourceStub(plugin.channel)
+    return plugin.resource
 
 
 @pytest.fixture(scope="module")
@@ -107,32 +53,11 @@ def diagnostics(plugin):
     return pv2_grpc.DiagnosticsStub(plugin.channel)
 
 
-def app_ctx(address, role="Editor", token=None):
-    """The PluginContext Grafana sends for the app: its jsonData and decrypted secrets."""
-    secure = {"aifbdToken": token} if token else {}
-    return pv2.PluginContext(
-        orgId=1, pluginId="aifb-controlplane-app", user=pv2.User(login="ann", role=role),
-        appInstanceSettings=pv2.AppInstanceSettings(
-            jsonData=json.dumps({"aifbdAddress": address}).encode(),
-            decryptedSecureJsonData=secure))
-
-
 def ds_ctx(address):
     return pv2.PluginContext(
         orgId=1, pluginId="aifb-controlplane-datasource", user=pv2.User(login="ann", role="Viewer"),
         dataSourceInstanceSettings=pv2.DataSourceInstanceSettings(
             uid="aifb", name="aifb", jsonData=json.dumps({"aifbdAddress": address}).encode()))
-
-
-def call(resource, ctx, method, path, body=None):
-    """One CallResource, as Grafana forwards /api/plugins/<id>/resources/<path>."""
-    req = pv2.CallResourceRequest(pluginContext=ctx, method=method, path=path.split("?")[0],
-                                  url=path, body=json.dumps(body).encode() if body else b"")
-    replies = list(resource.CallResource(req, timeout=30))
-    assert len(replies) == 1, replies
-    r = replies[0]
-    assert list(r.headers["Content-Type"].values) == ["application/json"]
-    return r.code, json.loads(r.body)
 
 
 def query(data, ctx, query_type, model=None, refid="A", span_ms=3600_000):
@@ -400,14 +325,10 @@ def test_services_routes(aifbd, resource):
 
 
 def test_shutdown_exits_0_with_json_logs_and_no_sanitizer_report(plugin):
-    shutdown = plugin.channel.unary_unary("/plugin.GRPCController/Shutdown",
-                                          request_serializer=lambda _: b"",
-                                          response_deserializer=lambda b: b)
-    assert shutdown(None, timeout=10) == b""
-    assert plugin.proc.wait(timeout=30) == 0
+    assert plugin.shutdown() == 0
     assert plugin.proc.stdout.read() == b"", "stdout has more than the handshake line"
     text = plugin.stderr()
-    assert not [l for l in text.splitlines() if any(m in l for m in SANITIZER_MARKS)], text
+    assert not plugin.sanitizer_reports(), text
     lines = [json.loads(l) for l in text.splitlines()]
     assert lines and all({"@level", "@message", "@timestamp"} <= set(l) for l in lines)
     assert "ann" in text and TOKEN not in text
