@@ -21,6 +21,7 @@ test_pkgs=(
   slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin munge
   openssh-server openssh-client curl
   prometheus python3-snappy python3-yaml
+  chromium
 )
 # bench/loadgen.sh measures aifb-loadgen beside wrk (against a local nginx) and a Python aiohttp
 # client; taskset (util-linux) pins each side to its own core.

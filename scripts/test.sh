@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Runs every test of aifb: a source format check, unit tests (Criterion), integration tests against real processes
 # (aifbd, redis-server, PostgreSQL), contract tests with an independent gRPC implementation
-# (python3-grpcio), the Grafana app's frontend tests (jest, grafana-plugin/run-tests.sh), and a
-# short fuzzing run. Everything is built once with AddressSanitizer and
+# (python3-grpcio), the Grafana app's frontend tests (jest, grafana-plugin/run-tests.sh), its
+# pages clicked in headless Chromium against the real backend (tests/browser), and a short
+# fuzzing run. Everything is built once with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/) and the integration and contract tests drive those
 # binaries. Every server a test needs is started by the tests themselves on loopback or a unix
 # socket, and stopped afterwards.
 #
 #   scripts/test.sh                 everything
-#   scripts/test.sh format|unit|integration|contract|frontend|fuzz ...   some suites
+#   scripts/test.sh format|unit|integration|contract|frontend|browser|fuzz ...   some suites
 #   AIFB_FUZZ_SECONDS=20            how long each fuzz target runs
+#   AIFB_TEST_OUTPUT=DIR            where tests keep what they leave for people to look at (the
+#                                   browser test's screenshots); default build-asan/test-output
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 suites=("$@")
-((${#suites[@]})) || suites=(format unit integration contract frontend fuzz)
+((${#suites[@]})) || suites=(format unit integration contract frontend browser fuzz)
 
 "$root/scripts/install-deps.sh" --test || exit 1
 echo "==> building build-asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
@@ -87,10 +90,14 @@ run_format() {
   fi
 }
 
+node_major() {
+  node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0
+}
+
 run_frontend() {
   # Its last line is "frontend: N passed, M failed".
   local major out line p f
-  major=$(node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)
+  major=$(node_major)
   if ((major < 20)); then
     echo "frontend: Node.js $major is older than the 20 the plugin's toolchain needs: skipped"
     add 0 0 1
@@ -106,6 +113,20 @@ run_frontend() {
   ((f == 0)) || failed_suites+=(frontend)
 }
 
+run_browser() {
+  # The built plugin in Chromium, through gpx_aifb, against a real aifbd (tests/browser).
+  if (($(node_major) < 20)); then
+    echo "browser: Node.js $(node_major) is older than the 20 the plugin's toolchain needs: skipped"
+    add 0 0 1
+    return
+  fi
+  if [ ! -d "$root/grafana-plugin/node_modules" ]; then
+    (cd "$root/grafana-plugin" && npm ci --no-audit --no-fund) || { add 0 1; failed_suites+=(browser); return; }
+  fi
+  run_pytest tests/browser
+  echo "browser: screenshots in ${AIFB_TEST_OUTPUT:-$root/build-asan/test-output}/browser"
+}
+
 run_fuzz() {
   if "$root/tests/fuzz/run.sh" "${AIFB_FUZZ_SECONDS:-20}"; then add 1 0; else add 0 1; failed_suites+=(fuzz); fi
 }
@@ -118,9 +139,10 @@ for s in "${suites[@]}"; do
     integration) run_pytest tests/integration ;;
     contract) run_pytest tests/contract ;;
     frontend) run_frontend ;;
+    browser) run_browser ;;
     fuzz) run_fuzz ;;
     format) run_format ;;
-    *) echo "unknown suite '$s' (format, unit, integration, contract, frontend, fuzz)"; exit 2 ;;
+    *) echo "unknown suite '$s' (format, unit, integration, contract, frontend, browser, fuzz)"; exit 2 ;;
   esac
 done
 
