@@ -10,7 +10,7 @@
  *   plugin_health.c   Diagnostics.CheckHealth: does aifbd answer, and which version is it
  *   plugin_http.c     the HTTP side of CallResource: paths, query strings, JSON replies
  *   plugin_resource.c the CallResource routes, each one ControlPlane call
- *   plugin_frame.c    data frames in the SDK's JSON encoding
+ *   plugin_frame.c    data frames, written as Arrow (plugin_arrow.c) or the SDK's JSON
  *   plugin_query.c    Data.QueryData: runs, one run's result, a recipe's results over time
  *   plugin_query_info.c  QueryData about aifbd itself (health, Slurm) and a run's events
  * Every handler builds its reply on the heap (the RPC module frees it) and never logs a token. */
@@ -110,17 +110,20 @@ int plugin_path_split(const char *path, char seg[][96], int max);
 /* ---- data frames (plugin_frame.c) ------------------------------------------------------------ */
 
 typedef enum { FRAME_STRING, FRAME_NUMBER, FRAME_TIME } frame_type;
+/* The encodings of pluginv2's DataFrameFormat, in its order. */
+typedef enum { FRAME_ARROW, FRAME_JSON } frame_format;
 typedef struct plugin_frame plugin_frame;
 
 plugin_frame *plugin_frame_new(const char *name, const char *ref_id);
 /* Adds a field (a column); returns its index. */
 int plugin_frame_field(plugin_frame *f, const char *name, frame_type type, const char *unit);
 void plugin_frame_str(plugin_frame *f, int field, const char *s);
-/* NaN and infinities become null (JSON has no such numbers). */
+/* NaN and infinities become null (JSON has no such numbers, and Grafana shows them as gaps). */
 void plugin_frame_num(plugin_frame *f, int field, double v);
 void plugin_frame_time(plugin_frame *f, int field, int64_t epoch_ms);
 void plugin_frame_null(plugin_frame *f, int field);
-/* The frame in the SDK's JSON encoding ({"schema":...,"data":{"values":...}}); frees f. */
-char *plugin_frame_finish(plugin_frame *f, size_t *len);
+/* The frame as an Arrow IPC file (FRAME_ARROW) or in the SDK's JSON encoding
+ * ({"schema":...,"data":{"values":...}}, NUL-terminated); *len its size. Frees f. */
+uint8_t *plugin_frame_finish(plugin_frame *f, frame_format format, size_t *len);
 
 #endif

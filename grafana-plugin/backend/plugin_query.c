@@ -9,10 +9,9 @@
  *                   succeeded run ended in the time range: time, run_id, a column per parameter
  *                   asked for, a number column per metric
  *   events, health  in plugin_query_info.c
- * Frames are answered in the SDK's JSON encoding (DataFrameFormat JSON) whatever format the
- * request asked for: gpx_aifb has no Arrow writer (docs/grafana-plugin.md says which Grafana
- * versions read JSON frames). A query's failure is its own response's error; the others still
- * answer. */
+ * Frames are answered in the format the request asks for (QueryDataRequest.format): Arrow IPC
+ * files by default, as every Grafana version reads them, or the SDK's JSON encoding when Grafana
+ * asks for JSON. A query's failure is its own response's error; the others still answer. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +147,7 @@ static void query_one_run(const plugin_target *t, const query_in *in, const char
     plugin_frame *f = runs_frame(in, &c);
     runs_row(f, &c, (const Aifb__V1__Run *)m, aifb_now_ms());
     protobuf_c_message_free_unpacked(m, NULL);
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }
 
 static void query_runs(const plugin_target *t, const query_in *in, query_out *out)
@@ -185,7 +184,7 @@ static void query_runs(const plugin_target *t, const query_in *in, query_out *ou
             if (overlaps(pages[p]->runs[i], in))
                 runs_row(f, &c, pages[p]->runs[i], now);
     free_pages(pages, n_pages);
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }
 
 Aifb__V1__Run *query_get_run(const plugin_target *t, const query_in *in, const char *kind,
@@ -226,7 +225,7 @@ static void query_run_result(const plugin_target *t, const query_in *in, query_o
         plugin_frame_str(f, f_unit, r->summary[i]->unit);
     }
     protobuf_c_message_free_unpacked(m, NULL);
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }
 
 /* The metric names of the runs, in the order they first appear (one column each). */
@@ -355,7 +354,7 @@ static void recipe_frame(const Aifb__V1__Run **runs, size_t n, const char *only,
         }
     }
     free(names);
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }
 
 static void query_recipe_results(const plugin_target *t, const query_in *in, query_out *out)
@@ -388,9 +387,10 @@ static void query_recipe_results(const plugin_target *t, const query_in *in, que
     free_pages(pages, n_pages);
 }
 
-static void answer(const plugin_target *t, const Pluginv2__DataQuery *q, query_out *out)
+static void answer(const plugin_target *t, const Pluginv2__DataQuery *q, frame_format format,
+                   query_out *out)
 {
-    query_in in = {.q = q};
+    query_in in = {.q = q, .format = format};
     if (q->timerange) {
         in.from_ms = q->timerange->fromepochms;
         in.to_ms = q->timerange->toepochms;
@@ -423,16 +423,17 @@ static void answer(const plugin_target *t, const Pluginv2__DataQuery *q, query_o
     json_object_put(in.opts);
 }
 
-static Pluginv2__DataResponse *data_response(query_out *o)
+static Pluginv2__DataResponse *data_response(query_out *o, frame_format format)
 {
     Pluginv2__DataResponse *r = xmalloc(sizeof *r);
     pluginv2__data_response__init(r);
-    r->format = PLUGINV2__DATA_FRAME_FORMAT__JSON;
+    r->format = format == FRAME_JSON ? PLUGINV2__DATA_FRAME_FORMAT__JSON
+                                     : PLUGINV2__DATA_FRAME_FORMAT__ARROW;
     if (o->frame) {
         r->status = 200;
         r->n_frames = 1;
         r->frames = xmalloc(sizeof *r->frames);
-        r->frames[0].data = (uint8_t *)o->frame;
+        r->frames[0].data = o->frame;
         r->frames[0].len = o->frame_len;
     } else {
         r->status = o->status;
@@ -453,18 +454,21 @@ aifb_code plugin_query_data(rpc_ctx *ctx, const ProtobufCMessage *req, ProtobufC
     plugin_target t;
     aifb_err e = {0};
     bool target_ok = plugin_target_from(in->plugincontext, &t, &e) == AIFB_OK;
+    /* Arrow unless Grafana asks for JSON: every Grafana version reads Arrow frames. */
+    frame_format format =
+        in->format == PLUGINV2__DATA_FRAME_FORMAT__JSON ? FRAME_JSON : FRAME_ARROW;
     out->n_responses = in->n_queries;
     out->responses = xcalloc(in->n_queries ? in->n_queries : 1, sizeof *out->responses);
     for (size_t i = 0; i < in->n_queries; i++) {
         query_out o = {0};
         if (target_ok)
-            answer(&t, in->queries[i], &o);
+            answer(&t, in->queries[i], format, &o);
         else
             query_fail(&o, AIFB_EINVAL, e.msg, "plugin");
         Pluginv2__QueryDataResponse__ResponsesEntry *entry = xmalloc(sizeof *entry);
         pluginv2__query_data_response__responses_entry__init(entry);
         entry->key = xstrdup(in->queries[i]->refid);
-        entry->value = data_response(&o);
+        entry->value = data_response(&o, format);
         out->responses[i] = entry;
         if (o.error)
             plugin_log(PLOG_WARN, "query %s: %s", entry->key, o.error);

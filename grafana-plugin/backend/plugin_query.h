@@ -9,10 +9,11 @@ typedef struct query_in {
     const Pluginv2__DataQuery *q;
     json_object *opts; /* the query JSON (an object; empty when there was none) */
     int64_t from_ms, to_ms;
+    frame_format format; /* what Grafana asked for */
 } query_in;
 
 typedef struct query_out {
-    char *frame; /* JSON frame, or NULL on error */
+    uint8_t *frame; /* the frame in the asked format, or NULL on error */
     size_t frame_len;
     int status;
     char *error;

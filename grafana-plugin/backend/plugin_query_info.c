@@ -54,7 +54,7 @@ static void health_daemon(const plugin_target *t, const query_in *in, query_out 
             plugin_frame_null(f, nulls[i]);
         plugin_frame_str(f, error, e.msg);
     }
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }
 
 static void slurm_row(plugin_frame *f, const Aifb__V1__SlurmCluster *c, const char *executor)
@@ -127,7 +127,7 @@ static void health_slurm(const plugin_target *t, const query_in *in, bool nodes,
     else
         slurm_row(f, info->cluster, info->executor);
     protobuf_c_message_free_unpacked(m, NULL);
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }
 
 void query_health(const plugin_target *t, const query_in *in, query_out *out)
@@ -179,5 +179,5 @@ void query_events(const plugin_target *t, const query_in *in, query_out *out)
         plugin_frame_num(f, seq, (double)ev[i]->seq);
     }
     plugin_events_free(ev, n);
-    out->frame = plugin_frame_finish(f, &out->frame_len);
+    out->frame = plugin_frame_finish(f, in->format, &out->frame_len);
 }

@@ -122,7 +122,7 @@ Test(plugin_parts, a_frame_is_the_sdks_json_with_nulls_for_missing_values)
     plugin_frame_num(f, v, NAN);
     plugin_frame_null(f, s);
     size_t len = 0;
-    char *text = plugin_frame_finish(f, &len);
+    char *text = (char *)plugin_frame_finish(f, FRAME_JSON, &len);
     cr_assert_eq(len, strlen(text));
     json_object *j = json_tokener_parse(text);
     cr_assert_not_null(j, "not JSON: %s", text);
@@ -146,6 +146,46 @@ Test(plugin_parts, a_frame_is_the_sdks_json_with_nulls_for_missing_values)
     cr_assert_null(json_object_array_get_idx(json_object_array_get_idx(values, 2), 1));
     json_object_put(j);
     free(text);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The file's framing; its content is read by apache-arrow in the plugin's contract test. */
+Test(plugin_parts, an_arrow_frame_is_an_ipc_file_of_two_messages_and_a_footer)
+{
+    plugin_frame *f = plugin_frame_new("runs", "A");
+    int t = plugin_frame_field(f, "time", FRAME_TIME, NULL);
+    int s = plugin_frame_field(f, "id", FRAME_STRING, NULL);
+    for (int i = 0; i < 100; i++) {
+        plugin_frame_time(f, t, 1700000000000 + i);
+        plugin_frame_str(f, s, i % 3 ? "r-0123456789ab" : NULL);
+    }
+    size_t len = 0;
+    uint8_t *b = plugin_frame_finish(f, FRAME_ARROW, &len);
+    cr_assert_gt(len, 64);
+    cr_assert_eq(memcmp(b, "ARROW1\0\0", 8), 0);
+    cr_assert_eq(memcmp(b + len - 6, "ARROW1", 6), 0);
+    uint32_t footer = le32(b + len - 10);
+    cr_assert_lt(footer, len - 10 - 8);
+    cr_assert_eq((len - 10 - footer) % 8, 0, "the footer starts 8-aligned");
+    /* Schema message, record batch message, end-of-stream marker, then the footer. */
+    size_t at = 8;
+    for (int m = 0; m < 2; m++) {
+        cr_assert_eq(le32(b + at), 0xFFFFFFFFu, "message %d has no continuation marker", m);
+        uint32_t meta = le32(b + at + 4);
+        cr_assert_eq((meta + 8) % 8, 0);
+        at += 8 + meta;
+        if (m == 1) /* the body, each buffer padded to 8: 100 int64, the id's validity
+                     * bitmap (13 bytes), 101 int32 offsets, 66 ids of 14 bytes */
+            at += 800 + 16 + 408 + 928;
+    }
+    cr_assert_eq(le32(b + at), 0xFFFFFFFFu);
+    cr_assert_eq(le32(b + at + 4), 0);
+    cr_assert_eq(at + 8, len - 10 - footer);
+    free(b);
 }
 
 Test(plugin_parts, log_lines_have_the_keys_grafana_parses)
