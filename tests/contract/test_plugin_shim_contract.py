@@ -11,6 +11,7 @@ plugin, a Viewer refused, a wrong aifbd address, then Shutdown."""
 import json
 import os
 import subprocess
+import tempfile
 import time
 
 import grpc
@@ -60,12 +61,32 @@ def ds_ctx(address):
             uid="aifb", name="aifb", jsonData=json.dumps({"aifbdAddress": address}).encode()))
 
 
-def query(data, ctx, query_type, model=None, refid="A", span_ms=3600_000):
+def query(data, ctx, query_type, model=None, refid="A", span_ms=3600_000, fmt=None):
+    """One query; frames in the SDK's JSON encoding unless fmt says otherwise (pv2.ARROW is also
+    what a request that names no format gets)."""
     now = int(time.time() * 1000)
     q = pv2.DataQuery(refId=refid, queryType=query_type, json=json.dumps(model or {}).encode(),
                       timeRange=pv2.TimeRange(fromEpochMS=now - span_ms, toEpochMS=now + 60_000))
-    resp = data.QueryData(pv2.QueryDataRequest(pluginContext=ctx, queries=[q]), timeout=30)
+    req = pv2.QueryDataRequest(pluginContext=ctx, queries=[q],
+                               format=pv2.JSON if fmt is None else fmt)
+    resp = data.QueryData(req, timeout=30)
     return resp.responses[refid]
+
+
+def arrow_frames(frames):
+    """Frames in the Arrow IPC file encoding, as apache-arrow reads them
+    (grafana-plugin/tools/read-arrow-frames.mjs): a dict per frame."""
+    with tempfile.TemporaryDirectory() as d:
+        paths = []
+        for i, b in enumerate(frames):
+            paths.append(os.path.join(d, "%d.arrow" % i))
+            with open(paths[-1], "wb") as f:
+                f.write(b)
+        r = subprocess.run(["node", os.path.join("tools", "read-arrow-frames.mjs")] + paths,
+                           cwd=os.path.join(ROOT, "grafana-plugin"), capture_output=True,
+                           text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
 
 
 def frame_rows(response):
@@ -307,6 +328,46 @@ def test_a_finished_runs_result_and_its_recipes_results_as_frames(aifbd, resourc
     assert resp.status == 400 and "queryType" in resp.error
     resp = query(data, ds, "events", {"runId": "r-000000000000"})
     assert resp.status == 404
+
+
+ARROW_TYPES = {"string": "Utf8", "number": "Float64", "time": "Timestamp<NANOSECOND, UTC>"}
+
+
+def test_frames_are_arrow_unless_grafana_asks_for_json_and_both_say_the_same(aifbd, resource,
+                                                                              data):
+    editor = app_ctx(aifbd.address)
+    code, run = call(resource, editor, "POST", "runs/start",
+                     {"recipe": "llm-sim", "params": {"requests": 20, "concurrency": 4}})
+    assert code == 200, run
+    wait_run(resource, editor, run["id"], {"RUN_STATE_SUCCEEDED"})
+    ds = ds_ctx(aifbd.address)
+    for kind, model in (("runs", {"runId": run["id"]}), ("run_result", {"runId": run["id"]}),
+                        ("recipe_results", {"recipe": "llm-sim",
+                                            "params": ["concurrency", "arrival"]}),
+                        ("events", {"runId": run["id"]}), ("health", {})):
+        arrow = query(data, ds, kind, model, fmt=pv2.ARROW)
+        assert arrow.status == 200 and not arrow.error, (kind, arrow.error)
+        assert arrow.format == pv2.ARROW and len(arrow.frames) == 1, kind
+        assert arrow.frames[0][:6] == b"ARROW1", kind
+        frame, _ = frame_rows(query(data, ds, kind, model))
+        [got] = arrow_frames(arrow.frames)
+        assert got["metadata"] == {"name": frame["schema"]["name"], "refId": "A"}, kind
+        fields, values = frame["schema"]["fields"], frame["data"]["values"]
+        assert [f["name"] for f in got["fields"]] == [f["name"] for f in fields], kind
+        assert got["rows"] == (len(values[0]) if values else 0) and got["rows"] > 0, kind
+        for af, jf, jv in zip(got["fields"], fields, values):
+            what = (kind, jf["name"])
+            assert af["nullable"] and af["type"] == ARROW_TYPES[jf["type"]], what
+            assert af["metadata"]["name"] == jf["name"], what
+            if "config" in jf:
+                assert json.loads(af["metadata"]["config"]) == jf["config"], what
+            else:
+                assert "config" not in af["metadata"], what
+            if jf["name"] == "uptime_s":
+                continue  # it moves between the two queries
+            if jf["type"] == "time":
+                jv = [None if v is None else str(v * 1_000_000) for v in jv]
+            assert af["values"] == jv, what
 
 
 def test_services_routes(aifbd, resource):
