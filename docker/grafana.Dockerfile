@@ -6,12 +6,21 @@
 #
 #   docker build -f docker/grafana.Dockerfile -t aifb/grafana .     (from the repository's root)
 #
-# The plugin folder is assembled when the container starts (docker/grafana-entrypoint.sh): the
-# image's plugin.json files and, when grafana-plugin/dist was built before the image, its frontend;
-# then a dist/ mounted at /opt/aifb/dist (compose does) over them; the backend executable is always
-# the image's own.
+# The plugin's frontend is built in a stage of its own (Node.js 20, npm ci && npm run build), so
+# the image needs nothing built beforehand. The plugin folder is assembled when the container
+# starts (docker/grafana-entrypoint.sh): the image's frontend and plugin.json files, then a dist/
+# mounted at /opt/aifb/dist over them when there is one (compose mounts grafana-plugin/dist, for
+# frontend work without a new image); the backend executable is always the image's own.
 
 ARG GRAFANA_VERSION=13.1.0
+
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/grafana-plugin
+COPY grafana-plugin/package.json grafana-plugin/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY grafana-plugin/ ./
+# The backend is not in this stage: the build says so and leaves it out of dist/.
+RUN npm run build
 
 FROM debian:12 AS build
 # Build packages: those of scripts/install-deps.sh for building, without the test frameworks.
@@ -25,13 +34,10 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DAIFB_TESTS=OFF \
     && cmake --build /build -j"$(nproc)" --target gpx_aifb
-# The plugin's files without the executable: plugin.json of the app and of its nested data source,
-# and the frontend's build when there is one.
-RUN mkdir -p /plugin/datasource \
-    && cp grafana-plugin/src/plugin.json /plugin/ \
-    && cp grafana-plugin/src/datasource/plugin.json /plugin/datasource/ \
-    && if [ -d grafana-plugin/dist ]; then cp -R grafana-plugin/dist/. /plugin/; fi \
-    && rm -f /plugin/gpx_aifb_*
+# The plugin's files without the executable: the frontend stage's dist/ (with plugin.json of the
+# app and of its nested data source, their version filled in).
+COPY --from=frontend /src/grafana-plugin/dist /plugin
+RUN rm -f /plugin/gpx_aifb_*
 
 FROM debian:12-slim
 ARG GRAFANA_VERSION

@@ -307,12 +307,29 @@ def test_the_images_build_the_projects_targets_with_its_build_packages():
               and p != "libcriterion-dev"}  # the unit tests' framework: AIFB_TESTS=OFF
     for rel in PROGRAM_IMAGES:
         instr = dockerfile(rel)
-        assert [a for _, k, a in instr if k == "FROM"][0].startswith("debian:12 "), rel
+        # The C build: the first Debian 12 stage (Grafana's image builds its frontend before it).
+        stages = [st for st, k, a in instr if k == "FROM" and a.startswith("debian:12 ")]
+        assert stages, rel
         assert "-DAIFB_TESTS=OFF" in " ".join(a for _, k, a in instr if k == "RUN"), rel
         built = built_targets(instr)
         assert built and set(built) <= targets, (rel, built)
         assert set(copied_programs(instr)) == set(built), (rel, copied_programs(instr), built)
-        assert set(apt_packages(instr, 0)) == wanted, (rel, set(apt_packages(instr, 0)) ^ wanted)
+        got = set(apt_packages(instr, stages[0]))
+        assert got == wanted, (rel, got ^ wanted)
+
+
+def test_grafanas_image_builds_the_plugins_frontend_itself():
+    instr = dockerfile("docker/grafana.Dockerfile")
+    froms = {st: a for st, k, a in instr if k == "FROM"}
+    [front] = [st for st, a in froms.items() if a.startswith("node:")]
+    engines = json.loads(read("grafana-plugin/package.json"))["engines"]["node"]
+    assert re.match(r"node:(\d+)", froms[front]).group(1) == engines.lstrip(">="), froms[front]
+    runs = [a for st, k, a in instr if st == front and k == "RUN"]
+    assert runs == ["npm ci --no-audit --no-fund", "npm run build"], runs
+    name = froms[front].split(" AS ")[1]
+    # Its dist/ is the plugin folder the final image carries.
+    copies = [a for _, k, a in instr if k == "COPY" and a.startswith("--from=%s " % name)]
+    assert copies and copies[0].split()[1] == "/src/grafana-plugin/dist", copies
 
 
 def test_the_program_images_run_as_a_user_other_than_root_on_debian_12():
