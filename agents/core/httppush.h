@@ -1,8 +1,8 @@
 /* httppush.h: one POST to a receiver of pushed data (Prometheus remote write, Loki's push API)
- * on a libcurl handle kept for the next one, and what its outcome means for the body.
+ * on a client kept for the next one (core/httpx.h), and what its outcome means for the body.
  *
- * The agents' senders (core/promrw_send.c, logship/sender.c) each own a handle made here and
- * add their own headers; the judgement of an outcome is the one both specifications ask for:
+ * The agents' senders (core/promrw_send.c, logship/sender.c) each own a client and give their
+ * own headers; the judgement of an outcome is the one both specifications ask for:
  * 2xx is sent; 429, 5xx and no answer are worth another try; any other status means the
  * receiver will never take this body, and its answer is quoted (on one line, at most 400 bytes)
  * in the sentence for people. Requests go straight to the receiver: a proxy from the environment
@@ -10,13 +10,11 @@
 #ifndef AIFB_AGENT_HTTPPUSH_H
 #define AIFB_AGENT_HTTPPUSH_H
 
-#include <curl/curl.h>
-#include <stdatomic.h>
 #include <stddef.h>
-
 #include <stdint.h>
 
 #include "common/err.h"
+#include "core/httpx.h"
 #include "core/rng.h"
 
 /* Checks a receiver's URL before anything is sent: a URL, http:// or https://, and without
@@ -39,21 +37,12 @@ typedef enum httppush_outcome {
     HTTPPUSH_STOPPED, /* abandoned because *stop became true */
 } httppush_outcome;
 
-/* A handle for POSTs to url (libcurl initialised once per process): no signals, no proxy, the
- * given timeouts, the answer kept for messages, and a request abandoned as soon as *stop is
- * true. The caller adds its headers (CURLOPT_HTTPHEADER) and frees it with curl_easy_cleanup.
- * NULL when libcurl cannot make one. */
-CURL *httppush_handle(const char *url, const char *user_agent, int connect_timeout_ms,
-                      int timeout_ms, atomic_bool *stop);
-
-/* POSTs len bytes of body once. *status is the HTTP status (0 without an answer). For anything
- * but HTTPPUSH_SENT, why is a sentence naming shown (the URL as it may be shown): "HTTP 400 from
- * URL: <answer>", "URL unreachable: <reason>", or for a stop "push to URL abandoned: <stopping>"
- * (what is stopping, e.g. "aifb-logship is stopping"). */
-httppush_outcome httppush_post(CURL *c, const void *body, size_t len, const char *shown,
+/* POSTs len bytes of body once on c with the given header lines. *status is the HTTP status (0
+ * without an answer). For anything but HTTPPUSH_SENT, why is a sentence naming shown (the URL as
+ * it may be shown): "HTTP 400 from URL: <answer>", "URL unreachable: <reason>", or for a stop
+ * "push to URL abandoned: <stopping>" (what is stopping, e.g. "aifb-logship is stopping"). */
+httppush_outcome httppush_post(httpx *c, const char *const *headers, size_t nheaders,
+                               const void *body, size_t len, const char *shown,
                                const char *stopping, int *status, char *why, size_t whylen);
-
-/* Frees a header list, wiping any Authorization header's value first. NULL is fine. */
-void httppush_free_headers(struct curl_slist *h);
 
 #endif

@@ -4,7 +4,6 @@
 #ifndef AIFB_AGENT_PROMRW_INTERNAL_H
 #define AIFB_AGENT_PROMRW_INTERNAL_H
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -31,13 +30,15 @@ struct promrw_sender {
     void *on_drop_arg;
 
     /* Used by the sender's thread only. */
-    CURL *curl;
-    struct curl_slist *headers;
+    httpx *http;
+    const char *headers[6]; /* the request's header lines; the Authorization one is auth */
+    size_t nheaders;
+    char *auth; /* "Authorization: Basic ..." when basic auth is given (a secret) */
     rng jitter;
 
     pthread_t thread;
     bool thread_started;
-    atomic_bool stop; /* read by libcurl's progress callback without the lock */
+    atomic_bool stop; /* read by the HTTP client while it waits, without the lock */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* queue changed, a payload finished, or stop: broadcast */
     rw_payload *head, *tail;
@@ -46,7 +47,7 @@ struct promrw_sender {
     promrw_stats st;
 };
 
-/* Sets up s->curl and s->headers for every request. False with a message if libcurl cannot. */
+/* Sets up s->http and s->headers for every request. False with a message when it cannot. */
 bool rw_http_init(promrw_sender *s, aifb_err *err);
 void rw_http_free(promrw_sender *s);
 /* POSTs the payload once. *status is the HTTP status (0 without an answer); why (for anything

@@ -70,6 +70,14 @@ static aifb_code take_opts(promrw_sender *s, const promrw_sender_opts *o, aifb_e
         return aifb_err_set(err, AIFB_EINVAL,
                             "remote write to %s: basic auth needs both a user and a password",
                             s->shown);
+    /* They go into a header line: a line break would end it and start another. */
+    if ((o->bearer_token && strpbrk(o->bearer_token, "\r\n")) ||
+        (basic && (strpbrk(o->basic_user, "\r\n") || strpbrk(o->basic_password, "\r\n"))))
+        return aifb_err_set(err, AIFB_EINVAL, "remote write to %s: a credential holds a line break",
+                            s->shown);
+    if (basic && strchr(o->basic_user, ':'))
+        return aifb_err_set(err, AIFB_EINVAL,
+                            "remote write to %s: a basic auth user cannot hold ':'", s->shown);
     if (o->bearer_token && *o->bearer_token) {
         abuf h = {0};
         abuf_printf(&h, "Authorization: Bearer %s", o->bearer_token);

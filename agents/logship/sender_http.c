@@ -1,7 +1,7 @@
-/* sender_http.c: one push request on the sender's libcurl handle (core/httppush.c), with Loki's
- * headers (see sender_internal.h).
+/* sender_http.c: one push request on the sender's HTTP client (core/httpx.h, through
+ * core/httppush.c), with Loki's headers (see sender_internal.h).
  *
- * The handle is set up once and kept, so consecutive pushes reuse one connection. Loki's answer
+ * The client is set up once and kept, so consecutive pushes reuse one connection. Loki's answer
  * is only quoted when a batch is refused. */
 #include "logship/sender_internal.h"
 
@@ -10,22 +10,6 @@
 #include <string.h>
 
 #include "common/util.h"
-
-static struct curl_slist *headers_for(ls_sender *s, const ls_sender_opts *o, ls_format format)
-{
-    struct curl_slist *h = NULL;
-    char line[512];
-    snprintf(line, sizeof line, "Content-Type: %s", ls_format_content_type(format));
-    h = curl_slist_append(h, line);
-    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip before each body */
-    if (o->tenant && *o->tenant) {
-        snprintf(line, sizeof line, "X-Scope-OrgID: %s", o->tenant);
-        h = curl_slist_append(h, line);
-    }
-    if (s->auth_header)
-        h = curl_slist_append(h, s->auth_header);
-    return h;
-}
 
 aifb_code ls_http_init(ls_sender *s, const ls_sender_opts *o, aifb_err *err)
 {
@@ -43,24 +27,35 @@ aifb_code ls_http_init(ls_sender *s, const ls_sender_opts *o, aifb_err *err)
         abuf_printf(&h, "Authorization: Bearer %s", o->token);
         s->auth_header = abuf_take(&h);
     }
-    s->curl = httppush_handle(s->url, "aifb-logship/" AIFB_VERSION, s->connect_timeout_ms,
-                              s->timeout_ms, &s->stop);
-    if (!s->curl)
-        return aifb_err_set(err, AIFB_EINTERNAL, "libcurl could not make a handle for %s",
-                            s->shown);
-    s->headers[0] = headers_for(s, o, LS_FORMAT_PROTOBUF);
-    s->headers[1] = headers_for(s, o, LS_FORMAT_JSON);
+    s->http = httpx_new(s->url, "the Loki URL", "give a token with --token-file or AIFB_LOKI_TOKEN",
+                        "aifb-logship/" AIFB_VERSION, s->connect_timeout_ms, s->timeout_ms,
+                        &s->stop, err);
+    if (!s->http)
+        return err ? err->code : AIFB_EINTERNAL;
+    for (int i = 0; i < 2; i++) {
+        abuf h = {0};
+        abuf_printf(&h, "Content-Type: %s",
+                    ls_format_content_type(i ? LS_FORMAT_JSON : LS_FORMAT_PROTOBUF));
+        s->content_type[i] = abuf_take(&h);
+    }
+    if (o->tenant && *o->tenant) {
+        abuf h = {0};
+        abuf_printf(&h, "X-Scope-OrgID: %s", o->tenant);
+        s->tenant_header = abuf_take(&h);
+    }
     return AIFB_OK;
 }
 
 void ls_http_free(ls_sender *s)
 {
-    httppush_free_headers(s->headers[0]);
-    httppush_free_headers(s->headers[1]);
-    s->headers[0] = s->headers[1] = NULL;
-    if (s->curl)
-        curl_easy_cleanup(s->curl);
-    s->curl = NULL;
+    httpx_free(s->http);
+    s->http = NULL;
+    for (int i = 0; i < 2; i++) {
+        free(s->content_type[i]);
+        s->content_type[i] = NULL;
+    }
+    free(s->tenant_header);
+    s->tenant_header = NULL;
     aifb_secret_free(s->auth_header);
     s->auth_header = NULL;
     free(s->url);
@@ -71,7 +66,13 @@ void ls_http_free(ls_sender *s)
 ls_outcome ls_http_post(ls_sender *s, const void *body, size_t len, ls_format format, int *status,
                         char *why, size_t whylen)
 {
-    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers[format == LS_FORMAT_JSON ? 1 : 0]);
-    return httppush_post(s->curl, body, len, s->shown, "aifb-logship is stopping", status, why,
-                         whylen);
+    const char *headers[3];
+    size_t n = 0;
+    headers[n++] = s->content_type[format == LS_FORMAT_JSON ? 1 : 0];
+    if (s->tenant_header)
+        headers[n++] = s->tenant_header;
+    if (s->auth_header)
+        headers[n++] = s->auth_header;
+    return httppush_post(s->http, headers, n, body, len, s->shown, "aifb-logship is stopping",
+                         status, why, whylen);
 }

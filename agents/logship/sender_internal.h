@@ -3,7 +3,6 @@
 #ifndef AIFB_LOGSHIP_SENDER_INTERNAL_H
 #define AIFB_LOGSHIP_SENDER_INTERNAL_H
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -37,14 +36,15 @@ struct ls_sender {
     int64_t positions_logged_ms;
     int wake_fd;
     /* HTTP (sender_http.c). */
-    CURL *curl;
-    struct curl_slist *headers[2]; /* protobuf, json */
-    char *url, *shown;             /* shown: the URL without its query, for messages */
-    char *auth_header;             /* "Authorization: Bearer ...": a secret */
+    httpx *http;
+    char *content_type[2]; /* "Content-Type: ..." of protobuf, of json */
+    char *tenant_header;   /* "X-Scope-OrgID: ..." or NULL */
+    char *url, *shown;     /* shown: the URL without its query, for messages */
+    char *auth_header;     /* "Authorization: Bearer ...": a secret */
     int connect_timeout_ms, timeout_ms;
 };
 
-/* Checks the URL and sets up the libcurl handle and the headers. */
+/* Checks the URL and sets up the HTTP client and the headers. */
 aifb_code ls_http_init(ls_sender *s, const ls_sender_opts *o, aifb_err *err);
 void ls_http_free(ls_sender *s);
 /* POSTs one body; *status is the HTTP status (0 without an answer), why a sentence for people

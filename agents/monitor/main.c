@@ -5,7 +5,6 @@
  * parses the command line (exit 2 on a bad option, naming it), reads the bearer token from
  * --token-file or $AIFB_PROM_TOKEN (never from the command line, never logged), and runs the
  * monitor (monitor.h), whose status it returns. */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,10 +81,8 @@ int main(int argc, char **argv)
         mon_opts_free(&o);
         return 2;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = monitor_run(&o, token);
     aifb_secret_free(token);
     mon_opts_free(&o);
-    curl_global_cleanup();
     return rc;
 }

@@ -1,42 +1,31 @@
 /* scrape.c: --scrape (see scrape.h). */
 #include "monitor/scrape.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "common/util.h"
+#include "core/httpx.h"
 #include "monitor/expo.h"
 
 struct mon_scrape {
     char *url;
     char **taken;
     size_t ntaken;
-    CURL *curl;
-    struct curl_slist *headers;
+    httpx *http;
     abuf body, last; /* this scrape's answer, the last good one */
     bool failing;    /* the last scrape failed (logged once) */
 };
 
-static size_t keep_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-    abuf *b = arg;
-    size_t n = size * nmemb;
-    if (b->len + n > SCRAPE_MAX_BYTES)
-        return 0; /* libcurl fails the transfer */
-    abuf_append(b, data, n);
-    return n;
-}
-
 mon_scrape *scrape_new(const char *url, const char *const *taken, size_t ntaken, aifb_err *err)
 {
     mon_scrape *s = xcalloc(1, sizeof *s);
-    s->curl = curl_easy_init();
-    if (!s->curl) {
+    s->http = httpx_new(url, "--scrape", "the service's metrics are read without credentials",
+                        "aifb-monitor/" AIFB_VERSION, 1000, 1000, NULL, err);
+    if (!s->http) {
         free(s);
-        aifb_err_set(err, AIFB_EINTERNAL, "--scrape: libcurl could not make a handle");
         return NULL;
     }
     s->url = xstrdup(url);
@@ -44,17 +33,6 @@ mon_scrape *scrape_new(const char *url, const char *const *taken, size_t ntaken,
     for (size_t i = 0; i < ntaken; i++)
         s->taken[i] = xstrdup(taken[i]);
     s->ntaken = ntaken;
-    CURL *c = s->curl;
-    curl_easy_setopt(c, CURLOPT_URL, s->url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROXY, ""); /* the service is reached directly */
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s->body);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "aifb-monitor/" AIFB_VERSION);
-    /* the text format, never protobuf; OpenMetrics' text parses too but is not asked for */
-    s->headers = curl_slist_append(NULL, "Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
     return s;
 }
 
@@ -62,8 +40,7 @@ void scrape_free(mon_scrape *s)
 {
     if (!s)
         return;
-    curl_easy_cleanup(s->curl);
-    curl_slist_free_all(s->headers);
+    httpx_free(s->http);
     for (size_t i = 0; i < s->ntaken; i++)
         free(s->taken[i]);
     free(s->taken);
@@ -145,18 +122,20 @@ static aifb_code add_sample(void *arg, const expo_sample *x, aifb_err *err)
 
 static bool fetch(mon_scrape *s, int timeout_ms, char *why, size_t n)
 {
-    s->body.len = 0;
-    curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-    CURLcode rc = curl_easy_perform(s->curl);
-    long status = 0;
-    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK) {
-        snprintf(why, n, "%s", curl_easy_strerror(rc));
+    /* the text format, never protobuf; OpenMetrics' text parses too but is not asked for */
+    static const char *const accept[] = {"Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1"};
+    httpx_result r;
+    httpx_set_timeouts(s->http, timeout_ms, timeout_ms);
+    if (!httpx_request(s->http, "GET", accept, 1, NULL, 0, &s->body, SCRAPE_MAX_BYTES, &r)) {
+        snprintf(why, n, "%s", r.error);
         return false;
     }
-    if (status != 200) {
-        snprintf(why, n, "HTTP %ld", status);
+    if (r.status != 200) {
+        snprintf(why, n, "HTTP %d", r.status);
+        return false;
+    }
+    if (r.cut) {
+        snprintf(why, n, "the answer is larger than %d bytes", (int)SCRAPE_MAX_BYTES);
         return false;
     }
     return true;

@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -461,6 +462,44 @@ def test_the_bearer_token_reaches_the_receiver_and_never_the_log(tmp_path):
             log = mon.finish()
             assert TokenReceiver.seen and set(TokenReceiver.seen) == {"Bearer " + token}
             assert token not in log and "token=(set)" in log, log
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def libcurl_mapped(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "libcurl" in f.read()
+
+
+def test_https_goes_through_libcurl_loaded_on_demand_which_checks_the_certificate(tmp_path):
+    """Plain http:// is spoken by the monitor itself (no libcurl in the process); https:// loads
+    libcurl, which checks the server's certificate: a self-signed one is refused, nothing is
+    sent, and the reason is in the log."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    TokenReceiver.seen.clear()
+    server = http.server.HTTPServer(("127.0.0.1", 0), TokenReceiver)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(cert), str(key))
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    plain = Monitor("--remote-write", "http://127.0.0.1:%d/api/v1/write" % free_port(),
+                    "--interval", "100ms", "--no-gpu")
+    tls = Monitor("--remote-write", "https://127.0.0.1:%d/api/v1/write" % server.server_port,
+                  "--interval", "100ms", "--no-gpu")
+    try:
+        wait_until(lambda: "unreachable" in plain.text() and "unreachable" in tls.text(), 30,
+                   "both monitors' first failed push")
+        assert not libcurl_mapped(plain.proc.pid)
+        assert libcurl_mapped(tls.proc.pid)
+        assert plain.stop() == 0 and tls.stop() == 0
+        assert "Connection refused" in plain.finish()
+        log = tls.finish()
+        assert "certificate" in log, log
+        assert TokenReceiver.seen == [], "nothing is sent to a server whose certificate fails"
     finally:
         server.shutdown()
         server.server_close()
