@@ -150,8 +150,8 @@ row "with --scrape of the exporter: RSS peak (MB)" "$s_rss" "-" "-" "-" "-"
 row "with --scrape of the exporter: series" "$s_series" "-" "-" "-" "-"
 echo "value = aifb-monitor (node + the process tree of prometheus, pushed by remote write);"
 echo "peer = prometheus-node-exporter (its default collectors, scraped); ratio = value / peer."
-echo "RSS counts the pages of shared libraries the process touched (libcurl's TLS stack for"
-echo "aifb-monitor, shared with every process that maps them); RssAnon is the process' own memory."
+echo "RSS counts the pages of shared libraries the process touched (shared with every process"
+echo "that maps them; plain http:// loads no TLS library); RssAnon is the process' own memory."
 note "prometheus itself used $p_cpu% of one core meanwhile (scraping, receiving, storing)"
 if [ -s "$notes" ]; then
   echo
