@@ -242,6 +242,24 @@ static bool parse_head(const char *s, size_t len, head *hd)
     return true;
 }
 
+/* size bytes of body, from h->in and the connection; an early end is an error. */
+static io_status body_bytes(httpx *h, const httpx_req *q, httpx_result *r, unsigned long long size,
+                            int64_t deadline)
+{
+    while (size) {
+        if (h->in.len == 0) {
+            io_status st = read_more(h, deadline);
+            if (st != IO_OK)
+                return st == IO_EOF ? IO_ERROR : st;
+        }
+        size_t n = h->in.len < size ? h->in.len : (size_t)size;
+        keep(q, r, h->in.p, n);
+        consume(h, n);
+        size -= n;
+    }
+    return IO_OK;
+}
+
 /* The body of a chunked answer, from h->in and the connection. */
 static io_status read_chunked(httpx *h, const httpx_req *q, httpx_result *r, int64_t deadline)
 {
@@ -272,22 +290,12 @@ static io_status read_chunked(httpx *h, const httpx_req *q, httpx_result *r, int
                     return IO_OK;
             }
         }
-        while (size) {
-            if (h->in.len == 0) {
-                io_status st = read_more(h, deadline);
-                if (st != IO_OK)
-                    return st == IO_EOF ? IO_ERROR : st;
-            }
-            size_t n = h->in.len < size ? h->in.len : (size_t)size;
-            keep(q, r, h->in.p, n);
-            consume(h, n);
-            size -= n;
-        }
-        while (h->in.len < 2) {
-            io_status st = read_more(h, deadline);
-            if (st != IO_OK)
-                return st == IO_EOF ? IO_ERROR : st;
-        }
+        io_status st = body_bytes(h, q, r, size, deadline);
+        while (st == IO_OK && h->in.len < 2)
+            if ((st = read_more(h, deadline)) == IO_EOF)
+                st = IO_ERROR;
+        if (st != IO_OK)
+            return st;
         consume(h, 2); /* the chunk's CRLF */
     }
 }
@@ -326,21 +334,8 @@ static io_status read_answer(httpx *h, const httpx_req *q, httpx_result *r, int6
         return IO_OK;
     if (hd.chunked)
         return read_chunked(h, q, r, deadline);
-    if (hd.length >= 0) {
-        unsigned long long left = (unsigned long long)hd.length;
-        while (left) {
-            if (h->in.len == 0) {
-                io_status st = read_more(h, deadline);
-                if (st != IO_OK)
-                    return st == IO_EOF ? IO_ERROR : st;
-            }
-            size_t n = h->in.len < left ? h->in.len : (size_t)left;
-            keep(q, r, h->in.p, n);
-            consume(h, n);
-            left -= n;
-        }
-        return IO_OK;
-    }
+    if (hd.length >= 0)
+        return body_bytes(h, q, r, (unsigned long long)hd.length, deadline);
     *keep_conn = false; /* the body ends with the connection */
     for (;;) {
         keep(q, r, h->in.p, h->in.len);

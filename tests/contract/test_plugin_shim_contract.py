@@ -300,12 +300,17 @@ def test_a_run_started_seen_running_and_stopped_through_the_plugin(aifbd, resour
     assert rows[0]["ended"] >= rows[0]["created"]
 
 
-def test_a_finished_runs_result_and_its_recipes_results_as_frames(aifbd, resource, data):
+def finished_run(aifbd, resource):
+    """A short llm-sim run started through the plugin, once it has succeeded."""
     editor = app_ctx(aifbd.address)
     code, run = call(resource, editor, "POST", "runs/start",
                      {"recipe": "llm-sim", "params": {"requests": 20, "concurrency": 4}})
     assert code == 200, run
-    wait_run(resource, editor, run["id"], {"RUN_STATE_SUCCEEDED"})
+    return wait_run(resource, editor, run["id"], {"RUN_STATE_SUCCEEDED"})
+
+
+def test_a_finished_runs_result_and_its_recipes_results_as_frames(aifbd, resource, data):
+    run = finished_run(aifbd, resource)
     ds = ds_ctx(aifbd.address)
     frame, rows = frame_rows(query(data, ds, "run_result", {"runId": run["id"]}))
     metrics = {r["metric"]: r["value"] for r in rows}
@@ -335,11 +340,7 @@ ARROW_TYPES = {"string": "Utf8", "number": "Float64", "time": "Timestamp<NANOSEC
 
 def test_frames_are_arrow_unless_grafana_asks_for_json_and_both_say_the_same(aifbd, resource,
                                                                               data):
-    editor = app_ctx(aifbd.address)
-    code, run = call(resource, editor, "POST", "runs/start",
-                     {"recipe": "llm-sim", "params": {"requests": 20, "concurrency": 4}})
-    assert code == 200, run
-    wait_run(resource, editor, run["id"], {"RUN_STATE_SUCCEEDED"})
+    run = finished_run(aifbd, resource)
     ds = ds_ctx(aifbd.address)
     for kind, model in (("runs", {"runId": run["id"]}), ("run_result", {"runId": run["id"]}),
                         ("recipe_results", {"recipe": "llm-sim",
