@@ -79,14 +79,28 @@ static void env_put_pair(char ***envp, size_t *n, const char *key, const char *v
     abuf_free(&b);
 }
 
-/* aifbd's environment, then the user's identity, then extra_env, then the step's own entries:
- * each layer overrides the one before. */
+/* aifbd's own credentials: its API token and its Slurm JWT. A benchmarked service or client has
+ * no use for them, and must not be able to read them from its environment. (The agents' tokens
+ * for Prometheus and Loki, AIFB_PROM_TOKEN and AIFB_LOKI_TOKEN, do go on: the agents beside the
+ * role need them.) */
+static bool aifbd_secret(const char *kv)
+{
+    static const char *const keys[] = {"AIFB_TOKEN", "SLURM_JWT"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (env_key_len(kv) == strlen(keys[i]) && strncmp(kv, keys[i], strlen(keys[i])) == 0)
+            return true;
+    return false;
+}
+
+/* aifbd's environment (without its own credentials), then the user's identity, then extra_env,
+ * then the step's own entries: each layer overrides the one before. */
 static char **build_envp(const exec_prog *prog, const exec_ident *id, char *const *extra_env)
 {
     size_t n = 0;
     char **envp = xcalloc(1, sizeof *envp);
     for (size_t i = 0; environ && environ[i]; i++)
-        env_put(&envp, &n, environ[i]);
+        if (!aifbd_secret(environ[i]))
+            env_put(&envp, &n, environ[i]);
     if (id->drop) {
         env_put_pair(&envp, &n, "HOME", id->home);
         env_put_pair(&envp, &n, "USER", id->name);

@@ -294,6 +294,28 @@ Test(exec_local, argv_with_hostile_values_reaches_the_program_byte_for_byte)
     abuf_free(&want);
 }
 
+Test(exec_local, aifbds_own_credentials_never_reach_a_roles_environment)
+{
+    setenv("AIFB_TOKEN", "aifbd-api-token-0123456789", 1);
+    setenv("SLURM_JWT", "eyJ.slurm.jwt", 1);
+    setenv("AIFB_PROM_TOKEN", "for-the-agents", 1);
+    char *cli[] = {"sh", "-c", "env", NULL};
+    exec_plan plan = {.id = "r-000000000014", .dir = test_dir, .has_client = true};
+    plan.client.main.argv = cli;
+    submit_ok(&plan);
+    exec_status st = test_poll_until_final(test_ex, plan.id, NULL);
+    cr_assert_eq(st.phase, EXEC_SUCCEEDED, "phase %d: %s", st.phase, st.reason);
+    char *out = test_read("client.out");
+    cr_assert(!strstr(out, "aifbd-api-token") && !strstr(out, "AIFB_TOKEN="), "%s", out);
+    cr_assert(!strstr(out, "SLURM_JWT="), "%s", out);
+    cr_assert(strstr(out, "AIFB_PROM_TOKEN=for-the-agents"), "the agents' token goes on: %s", out);
+    cr_assert(strstr(out, "PATH="), "the rest of the environment goes on: %s", out);
+    free(out);
+    unsetenv("AIFB_TOKEN");
+    unsetenv("SLURM_JWT");
+    unsetenv("AIFB_PROM_TOKEN");
+}
+
 Test(exec_local, a_program_not_found_is_refused_with_its_name_and_nothing_starts)
 {
     char port[16];
