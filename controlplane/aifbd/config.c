@@ -21,6 +21,7 @@
  * and the flags can never disagree on a name, and an unknown key is refused everywhere. */
 typedef enum {
     SET_STR,
+    SET_PATH, /* a path on this machine: a leading "~/" is the home folder, as in a shell */
     SET_SECRET,
     SET_INT,
     SET_BOOL,
@@ -55,8 +56,8 @@ typedef struct setting {
 
 static const setting settings[] = {
     {"listen", "AIFB_LISTEN", SET_STR, AT(listen)},
-    {"state_dir", "AIFB_STATE_DIR", SET_STR, AT(state_dir)},
-    {"recipes_dir", "AIFB_RECIPES_DIR", SET_STR, AT(recipes_dir)},
+    {"state_dir", "AIFB_STATE_DIR", SET_PATH, AT(state_dir)},
+    {"recipes_dir", "AIFB_RECIPES_DIR", SET_PATH, AT(recipes_dir)},
     {"executor", "AIFB_EXECUTOR", SET_CHOICE, AT(executor), 0, 0, "local|slurm-rest|slurm-ssh"},
     {"token", "AIFB_TOKEN", SET_SECRET, AT(token)},
     {"workers", "AIFB_WORKERS", SET_INT, AT(workers), 1, 64},
@@ -78,13 +79,13 @@ static const setting settings[] = {
     {"slurm_rest.version", "AIFB_SLURM_REST_VERSION", SET_CHOICE, AT(slurm.rest_version), 0, 0,
      "auto|v0.0.38|v0.0.40|v0.0.41|v0.0.42"},
     {"slurm_rest.jwt", "SLURM_JWT", SET_SECRET, AT(slurm.jwt), 0, 0, NULL, true},
-    {"slurm_rest.jwt_key", "AIFB_SLURM_JWT_KEY", SET_STR, AT(slurm.jwt_key_path)},
+    {"slurm_rest.jwt_key", "AIFB_SLURM_JWT_KEY", SET_PATH, AT(slurm.jwt_key_path)},
     {"slurm_rest.jwt_lifetime_s", NULL, SET_INT, AT(slurm.jwt_lifetime_s), 60, 31536000},
     {"ssh.host", "SSH_HOST", SET_STR, AT(slurm.ssh_host)},
     {"ssh.port", "SSH_PORT", SET_INT, AT(slurm.ssh_port), 1, 65535},
     {"ssh.user", "SSH_USER", SET_STR, AT(slurm.ssh_user)},
-    {"ssh.key_path", "SSH_KEY_PATH", SET_STR, AT(slurm.ssh_key_path)},
-    {"ssh.known_hosts", "SSH_KNOWN_HOSTS", SET_STR, AT(slurm.ssh_known_hosts)},
+    {"ssh.key_path", "SSH_KEY_PATH", SET_PATH, AT(slurm.ssh_key_path)},
+    {"ssh.known_hosts", "SSH_KNOWN_HOSTS", SET_PATH, AT(slurm.ssh_known_hosts)},
     {"ssh.mode", "AIFB_SSH_MODE", SET_CHOICE, AT(slurm.ssh_mode), 0, 0, "tunnel|cli"},
     {"prometheus.remote_write_url", "AIFB_PROMETHEUS_URL", SET_STR, AT(observe.prometheus_url)},
     {"loki.push_url", "AIFB_LOKI_URL", SET_STR, AT(observe.loki_url)},
@@ -115,6 +116,16 @@ static bool choice_ok(const char *choices, const char *v)
 
 /* Sets one setting from text; `source` names where the value came from, for messages (a secret's
  * value is never repeated in one). */
+/* $HOME, else the passwd entry's home folder, else "/". */
+static const char *home_dir(void)
+{
+    const char *h = getenv("HOME");
+    if (h && *h)
+        return h;
+    struct passwd *pw = getpwuid(getuid());
+    return pw && pw->pw_dir ? pw->pw_dir : "/";
+}
+
 static aifb_code setting_apply(aifbd_config *cfg, const setting *s, const char *v,
                                const char *source, aifb_err *err)
 {
@@ -125,6 +136,22 @@ static aifb_code setting_apply(aifbd_config *cfg, const setting *s, const char *
         free(*(char **)slot);
         *(char **)slot = xstrdup(v);
         return AIFB_OK;
+    case SET_PATH: {
+        if (v[0] != '~' || !v[1]) {
+            free(*(char **)slot);
+            *(char **)slot = xstrdup(v[0] == '~' ? home_dir() : v);
+            return AIFB_OK;
+        }
+        if (v[1] != '/')
+            return aifb_err_set(err, AIFB_EINVAL,
+                                "%s %s: '%s': only ~/ (this user's home folder) is expanded",
+                                source, s->key, v);
+        abuf b = {0};
+        abuf_printf(&b, "%s%s", home_dir(), v + 1);
+        free(*(char **)slot);
+        *(char **)slot = abuf_take(&b);
+        return AIFB_OK;
+    }
     case SET_CHOICE:
         if (!choice_ok(s->choices, v))
             return aifb_err_set(err, AIFB_EINVAL, "%s %s: '%s' is not one of %s", source, s->key, v,
@@ -597,8 +624,8 @@ void config_describe(const aifbd_config *cfg, char *out, size_t outlen)
 void config_free(aifbd_config *cfg)
 {
     for (size_t i = 0; i < NSETTINGS; i++) {
-        if (settings[i].kind != SET_STR && settings[i].kind != SET_SECRET &&
-            settings[i].kind != SET_CHOICE)
+        if (settings[i].kind != SET_STR && settings[i].kind != SET_PATH &&
+            settings[i].kind != SET_SECRET && settings[i].kind != SET_CHOICE)
             continue;
         char **slot = (char **)((char *)cfg + settings[i].off);
         if (*slot && settings[i].kind == SET_SECRET) {

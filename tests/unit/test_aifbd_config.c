@@ -158,3 +158,23 @@ Test(config, a_slurm_token_in_the_file_is_refused_and_never_echoed, .init = clea
     config_free(&cfg);
     unlink(path);
 }
+
+Test(config, a_leading_tilde_in_a_local_path_is_the_home_folder, .init = clear_env)
+{
+    setenv("HOME", "/home/ann", 1);
+    setenv("SSH_KEY_PATH", "~/.ssh/id_ed25519", 1);
+    setenv("AIFB_STATE_DIR", "~", 1);
+    aifbd_config cfg;
+    aifb_err err = {0};
+    char *argv[] = {"aifbd", "--recipes", "/abs/~/kept", NULL};
+    cr_assert_eq(load(&cfg, &err, 3, argv), AIFB_OK, "%s", err.msg);
+    cr_assert_str_eq(cfg.slurm.ssh_key_path, "/home/ann/.ssh/id_ed25519");
+    cr_assert_str_eq(cfg.state_dir, "/home/ann");
+    cr_assert_str_eq(cfg.recipes_dir, "/abs/~/kept");
+    config_free(&cfg);
+    setenv("SSH_KEY_PATH", "~bob/.ssh/id_rsa", 1);
+    cr_assert_eq(load(&cfg, &err, 1, argv), AIFB_EINVAL);
+    cr_assert(strstr(err.msg, "ssh.key_path") && strstr(err.msg, "only ~/"), "%s", err.msg);
+    config_free(&cfg);
+    unsetenv("SSH_KEY_PATH");
+}
