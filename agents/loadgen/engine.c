@@ -7,7 +7,8 @@
  *   curl    a timerfd libcurl arms through CURLMOPT_TIMERFUNCTION
  *   tick    every 100 ms: the caller's progress and pushes, and a closed loop's ramp
  *   signal  SIGINT/SIGTERM through a signalfd: stop sending, let what is in flight finish
- *   socket  libcurl's sockets, registered through CURLMOPT_SOCKETFUNCTION
+ *   socket  libcurl's sockets, registered through CURLMOPT_SOCKETFUNCTION (idle keep-alive ones
+ *           stay registered: see on_socket_cb)
  * After any wake-up, finished transfers are collected and, in a closed loop, replaced. */
 #include "loadgen/engine_internal.h"
 
@@ -71,25 +72,91 @@ static void drain_fd(int fd)
     }
 }
 
+/* ---- libcurl's sockets ------------------------------------------------------------------------
+ *
+ * libcurl lets go of a connection's socket when its transfer ends (CURL_POLL_REMOVE) and asks for
+ * it again, to read the answer, when the next transfer reuses the connection. Taking it out of the
+ * epoll set and putting it back would cost two system calls per request: an idle keep-alive socket
+ * stays in the set instead ("parked"), and nothing is called when libcurl wants to read it again.
+ * This holds only for descriptors whose close is known (a closed descriptor leaves the epoll set by
+ * itself, and its number may come back as another file): connections' sockets, marked when libcurl
+ * sets one up (on_sockopt_cb) and cleared when it closes one (on_closesocket_cb). Any other
+ * descriptor (a resolver's) is added and removed as libcurl says. A parked socket that becomes
+ * ready (the server closed the idle connection) leaves the set; libcurl finds the connection dead
+ * when it next looks for one. */
+
+static uint8_t *fd_state(lg_engine *e, curl_socket_t s)
+{
+    size_t i = (size_t)s;
+    if (i >= e->nfds) {
+        size_t n = e->nfds ? e->nfds : 256;
+        while (n <= i)
+            n *= 2;
+        e->fds = xrealloc(e->fds, n);
+        memset(e->fds + e->nfds, 0, n - e->nfds);
+        e->nfds = n;
+    }
+    return &e->fds[i];
+}
+
+int on_sockopt_cb(void *ud, curl_socket_t s, curlsocktype purpose)
+{
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        *fd_state(ud, s) = LG_FD_OURS; /* a new socket, in no epoll set yet */
+    return CURL_SOCKOPT_OK;
+}
+
+int on_closesocket_cb(void *ud, curl_socket_t s)
+{
+    lg_engine *e = ud;
+    if ((size_t)s < e->nfds)
+        e->fds[s] = 0; /* closing it takes it out of the epoll set */
+    return close(s);
+}
+
 int on_socket_cb(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
     (void)h;
+    (void)sockp;
     lg_engine *e = ud;
-    struct epoll_event ev = {.data.u64 = ((uint64_t)s << 8) | TAG_SOCKET};
+    uint8_t *st = fd_state(e, s);
     if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
-        curl_multi_assign(e->multi, s, NULL);
+        if ((*st & ~LG_FD_PARKED) == (LG_FD_OURS | LG_FD_REG | LG_FD_IN)) {
+            *st |= LG_FD_PARKED;
+        } else {
+            if (*st & LG_FD_REG)
+                epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
+            *st &= LG_FD_OURS;
+        }
         return 0;
     }
-    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-    if (!sockp) {
+    uint8_t want =
+        LG_FD_REG | (what & CURL_POLL_IN ? LG_FD_IN : 0) | (what & CURL_POLL_OUT ? LG_FD_OUT : 0);
+    if ((*st & LG_FD_OURS) && (*st & (LG_FD_REG | LG_FD_IN | LG_FD_OUT)) == want) {
+        *st &= (uint8_t)~LG_FD_PARKED;
+        return 0;
+    }
+    struct epoll_event ev = {.events = (want & LG_FD_IN ? EPOLLIN : 0) |
+                                       (want & LG_FD_OUT ? EPOLLOUT : 0),
+                             .data.u64 = ((uint64_t)s << 8) | TAG_SOCKET};
+    if (!(*st & LG_FD_REG)) {
         if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev) && errno == EEXIST)
             epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
-        curl_multi_assign(e->multi, s, e); /* any non-NULL pointer: "registered" */
-    } else {
-        epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev);
+    } else if (epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev) && errno == ENOENT) {
+        epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev);
     }
+    *st = (uint8_t)((*st & LG_FD_OURS) | want);
     return 0;
+}
+
+/* A parked socket became ready: it leaves the epoll set (see above). */
+static bool unpark(lg_engine *e, int fd)
+{
+    if ((size_t)fd >= e->nfds || !(e->fds[fd] & LG_FD_PARKED))
+        return false;
+    epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+    e->fds[fd] = LG_FD_OURS;
+    return true;
 }
 
 /* libcurl moves its deadline on nearly every call; the timerfd is only set again when the new
@@ -389,6 +456,8 @@ static void loop_once(lg_engine *e)
             break;
         default: {
             int fd = (int)(evs[i].data.u64 >> 8), running, mask = 0;
+            if (unpark(e, fd))
+                break;
             if (evs[i].events & (EPOLLIN | EPOLLHUP))
                 mask |= CURL_CSELECT_IN;
             if (evs[i].events & EPOLLOUT)

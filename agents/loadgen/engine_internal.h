@@ -37,18 +37,31 @@ typedef struct lg_req {
     struct lg_req *prev, *next; /* the engine's list of requests in flight */
 } lg_req;
 
+/* What the epoll set holds for a descriptor libcurl handed over (lg_engine.fds, by number). */
+enum {
+    LG_FD_REG = 1,    /* in the epoll set */
+    LG_FD_IN = 2,     /* ... watched for reading */
+    LG_FD_OUT = 4,    /* ... watched for writing */
+    LG_FD_OURS = 8,   /* a connection's socket: its close is reported (on_closesocket_cb) */
+    LG_FD_PARKED = 16 /* an idle keep-alive connection libcurl let go of, left in the set */
+};
+
 struct lg_engine {
     const lg_opts *o;
     CURLM *multi;
     int epfd, tfd_pace, tfd_curl, tfd_tick, sigfd;
+    uint8_t *fds; /* LG_FD_* by descriptor number */
+    size_t nfds;
     bool curl_timeout_now;
     uint64_t curl_armed; /* the deadline tfd_curl is set to, ns; 0: none */
     char *url;
+    CURLU *uh; /* url, parsed once (engine_setup.c); NULL: each handle is given url instead */
     char *model;
     char *note;
     char *auth_header; /* "Authorization: Bearer ..." or NULL; never printed */
     char id_prefix[24];
     bool needs_prompt; /* the workload sends dataset items */
+    bool direct;       /* the environment names no proxy (engine_setup.c) */
     json_tokener *tok;
     lg_dataset ds;
     rng r;
@@ -79,6 +92,10 @@ struct lg_engine {
 /* engine.c: libcurl's socket and timer callbacks (engine_setup.c installs them) */
 int on_socket_cb(CURL *h, curl_socket_t s, int what, void *ud, void *sockp);
 int on_timer_cb(CURLM *m, long timeout_ms, void *ud);
+/* request.c installs these on every handle: they tell on_socket_cb which descriptors are
+ * connections' sockets and when one is closed */
+int on_sockopt_cb(void *ud, curl_socket_t s, curlsocktype purpose);
+int on_closesocket_cb(void *ud, curl_socket_t s);
 
 /* request.c */
 lg_req *req_get(lg_engine *e);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -124,6 +125,19 @@ static aifb_code setup_fds(lg_engine *e, aifb_err *err)
     return AIFB_OK;
 }
 
+/* Whether no environment variable could name a proxy: libcurl reads http_proxy, https_proxy,
+ * HTTPS_PROXY, all_proxy, ALL_PROXY and no_proxy again for every request unless told that there is
+ * none. Any variable whose name ends in _proxy, set or empty, leaves it to libcurl. */
+static bool no_proxy_in_env(void)
+{
+    for (char **v = environ; v && *v; v++) {
+        const char *eq = strchr(*v, '=');
+        if (eq && eq - *v >= 6 && !strncasecmp(eq - 6, "_proxy", 6))
+            return false;
+    }
+    return true;
+}
+
 /* Each request in flight may hold a connection: the open files limit is raised to its hard limit
  * (as load tools ask their users to do with ulimit -n), and the open loop keeps that many in
  * flight at most, holding the rest back (which shows as lag) rather than failing them. */
@@ -171,8 +185,17 @@ aifb_code engine_new(const lg_opts *o, lg_engine **out, aifb_err *err)
     rng_seed(&e->r, o->seed ^ 0x5eedULL);
     e->needs_prompt = o->workload != LG_WL_QDRANT &&
                       (o->workload != LG_WL_HTTP || (o->body && strstr(o->body, "{{prompt}}")));
+    e->direct = no_proxy_in_env();
     e->tok = json_tokener_new();
     e->url = workload_url(o);
+    /* The URL parsed once, as libcurl parses CURLOPT_URL, rather than again for every request;
+     * should it not parse, every request fails on CURLOPT_URL as before. */
+    e->uh = curl_url();
+    if (e->uh && curl_url_set(e->uh, CURLUPART_URL, e->url,
+                              CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+        curl_url_cleanup(e->uh);
+        e->uh = NULL;
+    }
     e->multi = curl_multi_init();
     curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket_cb);
     curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
@@ -231,7 +254,9 @@ void engine_free(lg_engine *e)
         req_free(r);
     }
     if (e->multi)
-        curl_multi_cleanup(e->multi);
+        curl_multi_cleanup(e->multi); /* closes connections through on_closesocket_cb */
+    free(e->fds);
+    curl_url_cleanup(e->uh);
     int fds[] = {e->epfd, e->tfd_pace, e->tfd_curl, e->tfd_tick, e->sigfd};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (fds[i] >= 0)

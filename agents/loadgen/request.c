@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static bool on_event(void *ud, const char *event, const char *data, size_t len)
 {
@@ -78,19 +79,34 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+#define USER_AGENT "aifb-loadgen/" AIFB_VERSION
+
 static void set_handle_options(lg_engine *e, lg_req *r)
 {
     const lg_opts *o = e->o;
     CURL *h = r->h;
-    curl_easy_setopt(h, CURLOPT_URL, e->url);
+    if (e->uh)
+        curl_easy_setopt(h, CURLOPT_CURLU, e->uh); /* libcurl only reads it */
+    else
+        curl_easy_setopt(h, CURLOPT_URL, e->url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt_cb);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, e);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket_cb);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, e);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_s * 1000));
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "aifb-loadgen/" AIFB_VERSION);
+    if (e->direct) {
+        /* What libcurl would find in the environment, without looking again per request. */
+        curl_easy_setopt(h, CURLOPT_PROXY, "");
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+    } else { /* with a proxy, the CONNECT request carries the user agent too */
+        curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+    }
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
     if (o->workload == LG_WL_HTTP && strcmp(o->method, "POST")) {
@@ -105,14 +121,29 @@ static void set_handle_options(lg_engine *e, lg_req *r)
  * a fixed width), which saves a handful of allocations per request. */
 #define ID_HEADER "x-request-id: "
 
+/* Whether a --header names the header NAME (as libcurl matches them: "NAME:" or "NAME;"). */
+static bool user_header(const lg_opts *o, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **h = o->headers; h && *h; h++)
+        if (!strncasecmp(*h, name, n) && ((*h)[n] == ':' || (*h)[n] == ';'))
+            return true;
+    return false;
+}
+
 static void build_headers(lg_engine *e, lg_req *r)
 {
     char idh[96];
     snprintf(idh, sizeof idh, ID_HEADER "%s-%012llu", e->id_prefix, 0ULL);
     r->hdrs = curl_slist_append(NULL, idh);
     r->id_hdr = r->hdrs;
-    /* No "Expect: 100-continue" round trip before large bodies. */
-    r->hdrs = curl_slist_append(r->hdrs, "Expect:");
+    /* The user agent as a header of the list: CURLOPT_USERAGENT would have libcurl format it
+     * anew for every request. A --header User-Agent replaces it, as it replaces libcurl's. */
+    if (e->direct && !user_header(e->o, "User-Agent"))
+        r->hdrs = curl_slist_append(r->hdrs, "User-Agent: " USER_AGENT);
+    /* No "Expect: 100-continue" round trip before large bodies (a GET sends none). */
+    if (e->o->workload != LG_WL_HTTP || strcmp(e->o->method, "GET"))
+        r->hdrs = curl_slist_append(r->hdrs, "Expect:");
     if (e->o->workload != LG_WL_HTTP || e->o->body)
         r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
     if (e->o->stream)
