@@ -308,8 +308,13 @@ for r in $pace_rates; do
   p=${pace[$r]}
   ach=$(awk -v a="$(val "$p" achieved_rate)" -v t="$r" 'BEGIN { printf "%.4f", a / t }')
   lag=$(printf '%.3f' "$(val "$p" p99_lag_ms)")
-  if [ "$r" -le 10000 ]; then lag_t="< 0.2" lag_v=$(verdict "$lag" '<' 0.2); else lag_t="-" lag_v="-"; fi
-  row "pace $r/s: achieved / target rate" "$ach" "1 +- 1%" "$(within "$ach" 0.01)" "-" "-"
+  # The targets (rate within 1%, p99 lag < 0.2 ms) hold up to 10,000/s; above, both are reported.
+  if [ "$r" -le 10000 ]; then
+    lag_t="< 0.2" lag_v=$(verdict "$lag" '<' 0.2) ach_t="1 +- 1%" ach_v=$(within "$ach" 0.01)
+  else
+    lag_t="-" lag_v="-" ach_t="-" ach_v="-"
+  fi
+  row "pace $r/s: achieved / target rate" "$ach" "$ach_t" "$ach_v" "-" "-"
   row "pace $r/s: p99 / p50 lag (ms)" "$lag/$(printf '%.3f' "$(val "$p" median_lag_ms)")" "$lag_t" "$lag_v" "-" "-"
   row "pace $r/s: CPU client/llmsim/others (cores)" "$(cpu_split "pace_$r")" "-" "-" "-" "-"
   backlog=$(val "$p" phase.max_backlog)
