@@ -164,6 +164,29 @@ static char **argv_copy(const recipe_cmd *c, size_t *n)
     return v;
 }
 
+/* A role's `slurm:` section as written, or NULL when it has none. */
+static Aifb__V1__RoleSlurm *convert_role_slurm(const recipe_slurm *s)
+{
+    const char *v[] = {s->image,         s->gpus,      s->nodes,          s->tasks,
+                       s->cpus_per_task, s->memory_mb, s->time_limit_min, s->partition};
+    bool any = false;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        any = any || v[i];
+    if (!any)
+        return NULL;
+    Aifb__V1__RoleSlurm *m = xmalloc(sizeof *m);
+    aifb__v1__role_slurm__init(m);
+    m->image = dup0(s->image);
+    m->gpus = dup0(s->gpus);
+    m->nodes = dup0(s->nodes);
+    m->tasks = dup0(s->tasks);
+    m->cpus_per_task = dup0(s->cpus_per_task);
+    m->memory_mb = dup0(s->memory_mb);
+    m->time_limit_min = dup0(s->time_limit_min);
+    m->partition = dup0(s->partition);
+    return m;
+}
+
 Aifb__V1__Recipe *convert_recipe(const recipe *r)
 {
     Aifb__V1__Recipe *m = xmalloc(sizeof *m);
@@ -180,6 +203,10 @@ Aifb__V1__Recipe *convert_recipe(const recipe *r)
         m->service_command = argv_copy(&r->service.role.command, &m->n_service_command);
     if (r->client.role.present)
         m->client_command = argv_copy(&r->client.role.command, &m->n_client_command);
+    if (r->service.role.present)
+        m->service_slurm = convert_role_slurm(&r->service.role.slurm);
+    if (r->client.role.present)
+        m->client_slurm = convert_role_slurm(&r->client.role.slurm);
     const recipe_probe *p = &r->service.probe;
     if (!r->service.role.present || p->type == RECIPE_PROBE_NONE) {
         m->readiness = xstrdup("none");

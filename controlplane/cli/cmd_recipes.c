@@ -107,6 +107,22 @@ static char *command_text(char *const *words, size_t n)
     return abuf_take(&b);
 }
 
+/* "image=docker://..., gpus=${tensor_parallel_size}" of a role's Slurm settings, or "-". */
+static char *slurm_text(const Aifb__V1__RoleSlurm *s)
+{
+    if (!s)
+        return xstrdup("-");
+    const char *names[] = {"image",         "gpus",      "nodes",          "tasks",
+                           "cpus_per_task", "memory_mb", "time_limit_min", "partition"};
+    const char *values[] = {s->image,         s->gpus,      s->nodes,          s->tasks,
+                            s->cpus_per_task, s->memory_mb, s->time_limit_min, s->partition};
+    abuf b = {0};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (values[i] && *values[i])
+            abuf_printf(&b, "%s%s=%s", b.len ? ", " : "", names[i], values[i]);
+    return b.len ? abuf_take(&b) : xstrdup("-");
+}
+
 static void print_recipe(const Aifb__V1__Recipe *r)
 {
     const Aifb__V1__RecipeSummary *s = r->summary;
@@ -120,10 +136,15 @@ static void print_recipe(const Aifb__V1__Recipe *r)
     cli_table_add(t, "readiness", r->readiness);
     cli_table_add(t, "service", service[0] ? service : "-");
     cli_table_add(t, "client", client[0] ? client : "-");
+    char *service_slurm = slurm_text(r->service_slurm), *client_slurm = slurm_text(r->client_slurm);
+    cli_table_add(t, "service slurm", service_slurm);
+    cli_table_add(t, "client slurm", client_slurm);
     cli_table_print(t, stdout);
     cli_table_free(t);
     free(service);
     free(client);
+    free(service_slurm);
+    free(client_slurm);
     printf("\nparameters:\n");
     print_params(r);
 }

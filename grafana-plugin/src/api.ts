@@ -29,10 +29,24 @@ export interface RecipeSummary {
   has_client: boolean;
 }
 
+// A role's `slurm:` settings as the recipe writes them (templates; "" when not set).
+export interface RoleSlurm {
+  image: string;
+  gpus: string;
+  nodes: string;
+  tasks: string;
+  cpus_per_task: string;
+  memory_mb: string;
+  time_limit_min: string;
+  partition: string;
+}
+
 export interface Recipe {
   summary: RecipeSummary;
   params: ParamSpec[];
   readiness?: string;
+  service_slurm?: RoleSlurm;
+  client_slurm?: RoleSlurm;
 }
 
 export interface Param {

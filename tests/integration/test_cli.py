@@ -123,6 +123,18 @@ def test_the_server_address_can_come_from_aifb_server(aifbd):
 
 # ---- -o json ----------------------------------------------------------------------------------
 
+def test_a_recipes_slurm_settings_are_shown_as_written(aifbd):
+    """What a cluster user checks before starting vllm: the image and GPUs its job asks for."""
+    recipe = aifbd.cli_json("recipes", "show", "vllm")
+    assert recipe["service_slurm"]["image"] == "${image}", recipe
+    assert recipe["service_slurm"]["gpus"] == "${tensor_parallel_size}"
+    assert aifbd.cli_json("recipes", "show", "redis").get("service_slurm") is None
+    text = aifbd.cli("recipes", "show", "vllm").stdout
+    line = [l for l in text.splitlines() if l.startswith("service slurm")][0]
+    assert "image=${image}" in line and "gpus=${tensor_parallel_size}" in line, text
+    assert [l for l in text.splitlines() if l.startswith("client slurm")][0].split()[-1] == "-"
+
+
 def test_every_printing_command_prints_valid_json_with_o_json(aifbd):
     info = aifbd.cli_json("info")
     assert info["executor"] == "local" and info["recipe_count"] >= 1

@@ -61,6 +61,32 @@ describe('Recipes page', () => {
     expect(mockBackend.get).toHaveBeenCalledWith(`${RES}/recipes`, undefined, undefined, expect.anything());
   });
 
+  test("shows the Slurm job a recipe's roles ask for on a cluster, as written", async () => {
+    const slurm = {
+      image: '${image}',
+      gpus: '${tensor_parallel_size}',
+      nodes: '',
+      tasks: '',
+      cpus_per_task: '',
+      memory_mb: '',
+      time_limit_min: '',
+      partition: 'gpu',
+    };
+    answerGets({ 'recipes/llm-sim': { ...LLM_SIM, service_slurm: slurm }, services: { services: [] } });
+    renderAt(<Recipes />, 'recipes/llm-sim', 'recipes/:name');
+    const jobs = await screen.findByLabelText('slurm jobs');
+    expect(jobs).toHaveTextContent(
+      "Service's Slurm job (on a cluster): image ${image}, gpus ${tensor_parallel_size}, partition gpu"
+    );
+    expect(jobs).not.toHaveTextContent('Client');
+  });
+
+  test('shows no Slurm line for a recipe without one', async () => {
+    openForm();
+    await screen.findByLabelText(/^rate/);
+    expect(screen.queryByLabelText('slurm jobs')).not.toBeInTheDocument();
+  });
+
   test('generates the form from the parameter schema, with defaults', async () => {
     openForm();
     expect(await screen.findByLabelText(/^rate/)).toHaveValue('10');

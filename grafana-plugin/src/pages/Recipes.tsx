@@ -7,7 +7,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { SelectableValue } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Field, LinkButton, Select, Stack, Text, TextLink, useStyles2 } from '@grafana/ui';
-import { api, ApiError, apiError, paramNamed, Recipe, shortState } from '../api';
+import { api, ApiError, apiError, paramNamed, Recipe, RoleSlurm, shortState } from '../api';
 import { ErrorBox, usePoll } from '../components/common';
 import { ParamForm } from '../components/ParamForm';
 import { FormValues, toParamValues } from '../components/params';
@@ -122,6 +122,36 @@ function StartRun({ recipe }: { recipe: Recipe }) {
   );
 }
 
+// "image ${image}, gpus ${tensor_parallel_size}" for a role's Slurm job, or nothing.
+function slurmText(s?: RoleSlurm): string {
+  if (!s) {
+    return '';
+  }
+  return (Object.entries(s) as Array<[string, string]>)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+    .join(', ');
+}
+
+function SlurmJobs({ recipe }: { recipe: Recipe }) {
+  const roles = [
+    ['Service', slurmText(recipe.service_slurm)],
+    ['Client', slurmText(recipe.client_slurm)],
+  ].filter(([, text]) => text);
+  if (!roles.length) {
+    return null;
+  }
+  return (
+    <div aria-label="slurm jobs">
+      {roles.map(([role, text]) => (
+        <Text key={role} element="p" color="secondary">
+          {role}&apos;s Slurm job (on a cluster): {text}
+        </Text>
+      ))}
+    </div>
+  );
+}
+
 function RecipeDetail({ name }: { name: string }) {
   const recipe = usePoll(() => api.getRecipe(name), 0, [name]);
   const r = recipe.data;
@@ -132,6 +162,7 @@ function RecipeDetail({ name }: { name: string }) {
         <>
           <Text element="h2">{r.summary.name}</Text>
           <Text color="secondary">{r.summary.description}</Text>
+          <SlurmJobs recipe={r} />
           {r.summary.has_client ? (
             <StartRun key={name} recipe={r} />
           ) : (
