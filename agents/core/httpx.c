@@ -12,21 +12,18 @@ aifb_code httpx_parse_url(const char *url, const char *what, const char *creds_h
     memset(u, 0, sizeof *u);
     if (!url || !*url)
         return aifb_err_set(err, AIFB_EINVAL, "%s is empty", what);
-    const char *p;
-    if (strncmp(url, "http://", 7) == 0)
-        p = url + 7;
-    else if (strncmp(url, "https://", 8) == 0)
-        p = url + 8, u->tls = true;
-    else if (!strstr(url, "://"))
+    const char *sep = strstr(url, "://");
+    if (!sep)
         return aifb_err_set(err, AIFB_EINVAL, "%s is not a URL: it has no scheme (http://)", what);
-    else
-        p = NULL;
-    size_t alen = p ? strcspn(p, "/?#") : 0;
-    /* Credentials first, before any of the URL is quoted. */
-    if (p && memchr(p, '@', alen))
+    const char *p = sep + 3;
+    size_t alen = strcspn(p, "/?#");
+    /* Credentials first, whatever the scheme, before any of the URL is quoted. */
+    if (memchr(p, '@', alen))
         return aifb_err_set(err, AIFB_EINVAL, "%s must not carry user:password@ (%s)", what,
                             creds_hint);
-    if (!p)
+    if (strncmp(url, "https://", 8) == 0)
+        u->tls = true;
+    else if (strncmp(url, "http://", 7) != 0)
         return aifb_err_set(err, AIFB_EINVAL, "%s '%.200s' is not http:// or https://", what, url);
     for (const char *c = url; *c; c++)
         if ((unsigned char)*c <= ' ' || *c == 0x7f)
@@ -146,6 +143,8 @@ char *httpx_basic_auth_header(const char *user, const char *password)
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     abuf plain = {0}, out = {0};
     abuf_printf(&plain, "%s:%s", user, password);
+    /* Room for all of it first: no partial copy of the secret is left in freed memory. */
+    abuf_reserve(&out, 21 + (plain.len + 2) / 3 * 4 + 1);
     abuf_puts(&out, "Authorization: Basic ");
     const unsigned char *s = (const unsigned char *)plain.p;
     for (size_t i = 0; i < plain.len; i += 3) {

@@ -128,6 +128,7 @@ bool httpx_curl_request(httpx *h, const httpx_req *q, httpx_result *r)
     lc.setopt(c, CURLOPT_XFERINFOFUNCTION, check_stop);
     lc.setopt(c, CURLOPT_XFERINFODATA, (void *)h->stop);
     lc.setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    lc.setopt(c, CURLOPT_CUSTOMREQUEST, NULL); /* what an earlier request set does not stay */
     if (strcmp(q->method, "GET") == 0) {
         lc.setopt(c, CURLOPT_HTTPGET, 1L);
     } else {

@@ -12,9 +12,11 @@ struct httpx {
     char *url, *user_agent;
     int connect_timeout_ms, timeout_ms;
     atomic_bool *stop;
-    int fd;    /* plain: the kept connection, or -1 */
-    abuf in;   /* plain: bytes received and not yet used */
-    void *lib; /* tls: the CURL handle */
+    int fd;     /* plain: the kept connection, or -1 */
+    abuf in;    /* plain: bytes received and not yet used */
+    int err;    /* plain: errno of the system call that failed last, 0 for a protocol error */
+    bool ended; /* plain: the stream ended in the middle of an answer */
+    void *lib;  /* tls: the CURL handle */
 };
 
 typedef struct httpx_req {

@@ -8,6 +8,7 @@
  * connecting within connect_timeout_ms of that). No proxy, no redirects, no compression asked. */
 #include "core/httpx_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -26,12 +27,20 @@
 
 typedef enum { IO_OK, IO_TIMEOUT, IO_STOPPED, IO_ERROR, IO_EOF } io_status;
 
+/* Empties the bytes received: nothing of an earlier answer is read again. */
+static void drop_input(httpx *h)
+{
+    h->in.len = 0;
+    if (h->in.p)
+        h->in.p[0] = '\0';
+}
+
 void httpx_plain_close(httpx *h)
 {
     if (h->fd >= 0)
         close(h->fd);
     h->fd = -1;
-    h->in.len = 0;
+    drop_input(h);
 }
 
 static bool stopped(const httpx *h)
@@ -40,7 +49,7 @@ static bool stopped(const httpx *h)
 }
 
 /* Waits for ev on fd until deadline (monotonic ms), looking at *stop every SLICE_MS. */
-static io_status wait_fd(const httpx *h, int fd, short ev, int64_t deadline)
+static io_status wait_fd(httpx *h, int fd, short ev, int64_t deadline)
 {
     for (;;) {
         if (stopped(h))
@@ -52,8 +61,10 @@ static io_status wait_fd(const httpx *h, int fd, short ev, int64_t deadline)
         int n = poll(&p, 1, (int)(left < SLICE_MS ? left : SLICE_MS));
         if (n > 0)
             return IO_OK;
-        if (n < 0 && errno != EINTR)
+        if (n < 0 && errno != EINTR) {
+            h->err = errno;
             return IO_ERROR;
+        }
     }
 }
 
@@ -138,6 +149,7 @@ static io_status send_all(httpx *h, const void *data, size_t len, int64_t deadli
                 return st;
             continue;
         }
+        h->err = n < 0 ? errno : EPIPE;
         return IO_ERROR;
     }
     return IO_OK;
@@ -158,8 +170,10 @@ static io_status read_more(httpx *h, int64_t deadline)
             return IO_EOF;
         if (errno == EINTR)
             continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            h->err = errno;
             return IO_ERROR;
+        }
         io_status st = wait_fd(h, h->fd, POLLIN, deadline);
         if (st != IO_OK)
             return st;
@@ -169,6 +183,8 @@ static io_status read_more(httpx *h, int64_t deadline)
 /* Drops the first n bytes of h->in. */
 static void consume(httpx *h, size_t n)
 {
+    if (n > h->in.len)
+        n = h->in.len;
     memmove(h->in.p, h->in.p + n, h->in.len - n);
     h->in.len -= n;
     h->in.p[h->in.len] = '\0';
@@ -242,6 +258,13 @@ static bool parse_head(const char *s, size_t len, head *hd)
     return true;
 }
 
+/* The stream ended in the middle of an answer. */
+static io_status ended(httpx *h)
+{
+    h->ended = true;
+    return IO_ERROR;
+}
+
 /* size bytes of body, from h->in and the connection; an early end is an error. */
 static io_status body_bytes(httpx *h, const httpx_req *q, httpx_result *r, unsigned long long size,
                             int64_t deadline)
@@ -250,7 +273,7 @@ static io_status body_bytes(httpx *h, const httpx_req *q, httpx_result *r, unsig
         if (h->in.len == 0) {
             io_status st = read_more(h, deadline);
             if (st != IO_OK)
-                return st == IO_EOF ? IO_ERROR : st;
+                return st == IO_EOF ? ended(h) : st;
         }
         size_t n = h->in.len < size ? h->in.len : (size_t)size;
         keep(q, r, h->in.p, n);
@@ -270,19 +293,23 @@ static io_status read_chunked(httpx *h, const httpx_req *q, httpx_result *r, int
                 return IO_ERROR;
             io_status st = read_more(h, deadline);
             if (st != IO_OK)
-                return st;
+                return st == IO_EOF ? ended(h) : st;
         }
         char *endp;
+        if (!isxdigit((unsigned char)h->in.p[0]))
+            return IO_ERROR;
         unsigned long long size = strtoull(h->in.p, &endp, 16);
-        if (endp == h->in.p)
+        if (endp > eol || (*endp != ';' && *endp != ' ' && *endp != '\t' && endp != eol))
             return IO_ERROR;
         consume(h, (size_t)(eol + 2 - h->in.p));
         if (size == 0) { /* trailers, up to an empty line */
             for (;;) {
                 while (!(eol = strstr(h->in.p, "\r\n"))) {
+                    if (h->in.len > HEAD_MAX)
+                        return IO_ERROR;
                     io_status st = read_more(h, deadline);
                     if (st != IO_OK)
-                        return st;
+                        return st == IO_EOF ? ended(h) : st;
                 }
                 bool empty = eol == h->in.p;
                 consume(h, (size_t)(eol + 2 - h->in.p));
@@ -293,14 +320,16 @@ static io_status read_chunked(httpx *h, const httpx_req *q, httpx_result *r, int
         io_status st = body_bytes(h, q, r, size, deadline);
         while (st == IO_OK && h->in.len < 2)
             if ((st = read_more(h, deadline)) == IO_EOF)
-                st = IO_ERROR;
+                st = ended(h);
         if (st != IO_OK)
             return st;
+        if (h->in.p[0] != '\r' || h->in.p[1] != '\n')
+            return IO_ERROR;
         consume(h, 2); /* the chunk's CRLF */
     }
 }
 
-/* Reads one answer. *fresh_eof: the connection ended before any byte of it. */
+/* Reads one answer. *fresh_eof: the connection ended (or was reset) before any byte of it. */
 static io_status read_answer(httpx *h, const httpx_req *q, httpx_result *r, int64_t deadline,
                              bool *fresh_eof, bool *keep_conn)
 {
@@ -314,10 +343,10 @@ static io_status read_answer(httpx *h, const httpx_req *q, httpx_result *r, int6
                 return IO_ERROR;
             bool none = h->in.len == 0;
             io_status st = read_more(h, deadline);
-            if (st == IO_EOF && none)
+            if (none && (st == IO_EOF || (st == IO_ERROR && h->err == ECONNRESET)))
                 *fresh_eof = true;
             if (st != IO_OK)
-                return st == IO_EOF ? IO_ERROR : st;
+                return st == IO_EOF ? ended(h) : st;
         }
         hlen = (size_t)(end + 4 - h->in.p);
         if (!parse_head(h->in.p, hlen, &hd))
@@ -374,12 +403,14 @@ bool httpx_plain_request(httpx *h, const httpx_req *q, httpx_result *r)
         bool reused = h->fd >= 0;
         if (!reused && !connect_to(h, deadline, r))
             break;
-        h->in.len = 0;
+        drop_input(h);
+        h->err = 0;
+        h->ended = false;
         io_status st = send_all(h, req.p, req.len, deadline);
         if (st == IO_OK && q->len)
             st = send_all(h, q->body, q->len, deadline);
-        bool fresh_eof = false, keep_conn = false;
-        if (st == IO_OK) {
+        bool sent = st == IO_OK, fresh_eof = false, keep_conn = false;
+        if (sent) {
             if (q->answer)
                 q->answer->len = 0;
             st = read_answer(h, q, r, deadline, &fresh_eof, &keep_conn);
@@ -396,19 +427,26 @@ bool httpx_plain_request(httpx *h, const httpx_req *q, httpx_result *r)
             r->status = 0;
             break;
         }
-        /* A kept connection the server closed in the meantime: once more on a new one. */
-        if (reused && attempt == 0 && (fresh_eof || (st == IO_ERROR && r->status == 0)))
+        /* A kept connection the server had closed in the meantime (the request could not be
+         * sent, or the connection ended before any byte of an answer): once more on a new one.
+         * Nothing else is sent twice. */
+        if (reused && attempt == 0 && ((!sent && st == IO_ERROR) || fresh_eof))
             continue;
         r->status = 0;
         if (st == IO_TIMEOUT)
             snprintf(r->error, sizeof r->error, "no answer within %d ms", h->timeout_ms);
+        else if (!sent)
+            snprintf(r->error, sizeof r->error, "could not send the request: %s",
+                     strerror(h->err ? h->err : EPIPE));
         else if (fresh_eof)
             snprintf(r->error, sizeof r->error,
-                     "the server closed the connection without an "
-                     "answer");
+                     "the server closed the connection without an answer");
+        else if (h->ended)
+            snprintf(r->error, sizeof r->error, "the answer ended early");
+        else if (h->err)
+            snprintf(r->error, sizeof r->error, "the connection failed: %s", strerror(h->err));
         else
-            snprintf(r->error, sizeof r->error, "the connection failed: %s",
-                     errno ? strerror(errno) : "a malformed answer");
+            snprintf(r->error, sizeof r->error, "a malformed answer");
         break;
     }
     abuf_free(&req);

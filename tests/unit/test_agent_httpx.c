@@ -220,6 +220,49 @@ Test(httpx, a_kept_connection_the_server_closed_is_reopened_once)
     httpx_free(h);
 }
 
+Test(httpx, a_malformed_or_cut_answer_is_an_error_sent_once_and_spoils_nothing_after_it)
+{
+    /* Both failures come on a kept connection, where a stale one would be retried. */
+    step("HTTP/1.1 204 No Content\r\n\r\n", false);
+    step("GARBAGE\r\n\r\n", false);
+    step("HTTP/1.1 204 No Content\r\n\r\n", false);
+    step("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true);
+    step("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", false);
+    start_server();
+    httpx *h = client("/", 2000, NULL);
+    abuf answer = {0};
+    httpx_result r;
+    cr_assert(httpx_request(h, "POST", NULL, 0, "1", 1, &answer, 100, &r), "%s", r.error);
+    cr_assert_not(httpx_request(h, "POST", NULL, 0, "2", 1, &answer, 100, &r));
+    cr_assert_str_eq(r.error, "a malformed answer");
+    cr_assert(httpx_request(h, "POST", NULL, 0, "3", 1, &answer, 100, &r), "%s", r.error);
+    cr_assert_not(httpx_request(h, "POST", NULL, 0, "4", 1, &answer, 100, &r));
+    cr_assert_str_eq(r.error, "the answer ended early");
+    cr_assert(httpx_request(h, "POST", NULL, 0, "5", 1, &answer, 100, &r), "%s", r.error);
+    cr_assert_str_eq(answer.p, "x");
+    cr_assert_eq(nrequests, 5, "no POST was sent twice");
+    abuf_free(&answer);
+    httpx_free(h);
+}
+
+Test(httpx, bytes_after_an_answer_are_never_read_as_the_next_one)
+{
+    step("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"
+         "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb",
+         false);
+    step("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nc", false);
+    start_server();
+    httpx *h = client("/", 2000, NULL);
+    abuf answer = {0};
+    httpx_result r;
+    cr_assert(get(h, &answer, 100, &r), "%s", r.error);
+    cr_assert_str_eq(answer.p, "a");
+    cr_assert(get(h, &answer, 100, &r), "%s", r.error);
+    cr_assert_str_eq(answer.p, "c", "the answer to the second request");
+    abuf_free(&answer);
+    httpx_free(h);
+}
+
 Test(httpx, only_answer_max_bytes_are_kept_and_the_cut_is_said)
 {
     step("HTTP/1.1 500 Oops\r\nContent-Length: 10\r\n\r\n0123456789", false);
@@ -320,6 +363,7 @@ Test(httpx, urls_are_split_or_refused_naming_what_is_wrong)
         const char *url, *says;
     } bad[] = {
         {"http://ann:secret@h/", "must not carry user:password@ (hint)"},
+        {"ftp://ann:secret@h/", "must not carry user:password@ (hint)"},
         {"ftp://h/", "is not http:// or https://"},
         {"h:9090", "has no scheme"},
         {"http://h:99999/", "port 99999 is out of range"},
