@@ -8,6 +8,7 @@
  * merged document with --print-result), so the job's result is one, as if one client had sent
  * every request. Slurm starts the tasks together; the parts are the only thing they share. */
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,10 @@ static int merge_parts(const char *final, int ntasks, bool print, double wait_s)
 
 int main(int argc, char **argv)
 {
+    /* A server closing a TLS connection while libcurl writes to it (libcurl asks for no signals,
+     * and OpenSSL writes without MSG_NOSIGNAL) must be an error of that request, not the end of
+     * the client. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc > 1 && !strcmp(argv[1], "merge"))
         return merge_main(argc - 1, argv + 1);
     lg_opts o;
