@@ -283,18 +283,28 @@ static io_status body_bytes(httpx *h, const httpx_req *q, httpx_result *r, unsig
     return IO_OK;
 }
 
+/* Reads until h->in holds a whole line (ending with CRLF, at most HEAD_MAX bytes); *eol is its
+ * CR. */
+static io_status read_line(httpx *h, int64_t deadline, char **eol)
+{
+    while (!(*eol = strstr(h->in.p, "\r\n"))) {
+        if (h->in.len > HEAD_MAX)
+            return IO_ERROR;
+        io_status st = read_more(h, deadline);
+        if (st != IO_OK)
+            return st == IO_EOF ? ended(h) : st;
+    }
+    return IO_OK;
+}
+
 /* The body of a chunked answer, from h->in and the connection. */
 static io_status read_chunked(httpx *h, const httpx_req *q, httpx_result *r, int64_t deadline)
 {
     for (;;) {
         char *eol;
-        while (!(eol = strstr(h->in.p, "\r\n"))) {
-            if (h->in.len > HEAD_MAX)
-                return IO_ERROR;
-            io_status st = read_more(h, deadline);
-            if (st != IO_OK)
-                return st == IO_EOF ? ended(h) : st;
-        }
+        io_status st = read_line(h, deadline, &eol);
+        if (st != IO_OK)
+            return st;
         char *endp;
         if (!isxdigit((unsigned char)h->in.p[0]))
             return IO_ERROR;
@@ -304,20 +314,15 @@ static io_status read_chunked(httpx *h, const httpx_req *q, httpx_result *r, int
         consume(h, (size_t)(eol + 2 - h->in.p));
         if (size == 0) { /* trailers, up to an empty line */
             for (;;) {
-                while (!(eol = strstr(h->in.p, "\r\n"))) {
-                    if (h->in.len > HEAD_MAX)
-                        return IO_ERROR;
-                    io_status st = read_more(h, deadline);
-                    if (st != IO_OK)
-                        return st == IO_EOF ? ended(h) : st;
-                }
+                if ((st = read_line(h, deadline, &eol)) != IO_OK)
+                    return st;
                 bool empty = eol == h->in.p;
                 consume(h, (size_t)(eol + 2 - h->in.p));
                 if (empty)
                     return IO_OK;
             }
         }
-        io_status st = body_bytes(h, q, r, size, deadline);
+        st = body_bytes(h, q, r, size, deadline);
         while (st == IO_OK && h->in.len < 2)
             if ((st = read_more(h, deadline)) == IO_EOF)
                 st = ended(h);
