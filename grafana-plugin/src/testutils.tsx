@@ -92,6 +92,19 @@ export const DONE_RUN = {
   ],
 };
 
+// A long-lived llm-sim service, ready, as aifbd lists it.
+export const READY_SERVICE = {
+  id: 's-0c1d2e3f4a5b',
+  recipe: 'llm-sim',
+  state: 'SERVICE_STATE_READY',
+  params: [],
+  endpoint: '127.0.0.1:8001',
+  reason: '',
+  created_at_ms: 1790000000000,
+  ended_at_ms: 0,
+  executor: 'local',
+};
+
 export const LLM_SIM = {
   summary: {
     name: 'llm-sim',

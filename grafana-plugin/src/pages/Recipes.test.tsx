@@ -2,22 +2,10 @@
 // aifbd's refusals are shown.
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { LLM_SIM, RES, answerGets, fetchError, mockBackend, mockConfig, renderAt } from '../testutils';
+import { LLM_SIM, READY_SERVICE, RES, answerGets, fetchError, mockBackend, mockConfig, renderAt } from '../testutils';
 import { Recipes } from './Recipes';
 
 jest.mock('@grafana/runtime', () => require('../testutils').pluginPageMock());
-
-const READY_SERVICE = {
-  id: 's-0c1d2e3f4a5b',
-  recipe: 'llm-sim',
-  state: 'SERVICE_STATE_READY',
-  params: [],
-  endpoint: '127.0.0.1:8001',
-  reason: '',
-  created_at_ms: 1790000000000,
-  ended_at_ms: 0,
-  executor: 'local',
-};
 
 function openForm(services: unknown[] = []) {
   answerGets({ 'recipes/llm-sim': LLM_SIM, services: { services } });

@@ -1,22 +1,10 @@
 // The Services page: the list, Stop after confirmation, starting a service from its recipe's form.
 import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { LLM_SIM, RES, answerGets, fetchError, mockBackend, renderAt } from '../testutils';
+import { LLM_SIM, READY_SERVICE as SERVICE, RES, answerGets, fetchError, mockBackend, renderAt } from '../testutils';
 import { Services } from './Services';
 
 jest.mock('@grafana/runtime', () => require('../testutils').pluginPageMock());
-
-const SERVICE = {
-  id: 's-0c1d2e3f4a5b',
-  recipe: 'llm-sim',
-  state: 'SERVICE_STATE_READY',
-  params: [],
-  endpoint: '127.0.0.1:8001',
-  reason: '',
-  created_at_ms: 1790000000000,
-  ended_at_ms: 0,
-  executor: 'local',
-};
 
 const RECIPES = {
   recipes: [
